@@ -1,0 +1,129 @@
+import type { EventKind, MarshalEvent, SampleTuple } from '../events/model';
+
+export type ComponentState = 'up' | 'down' | 'starting' | 'degraded';
+
+export interface HealthSnapshot {
+  ok: boolean;
+  started_at: string;
+  broker: {
+    state: ComponentState;
+    mode: 'embedded' | 'external';
+    urls: string[];
+    clients: number;
+    lan: boolean;
+    error?: string;
+  };
+  store: { state: ComponentState; path: string; size_bytes: number; error?: string };
+  ingest: IngestStats;
+  bridges: { state: ComponentState; count: number };
+  sync: { state: ComponentState; pending: number; last_sync: string | null };
+}
+
+export interface IngestStats {
+  messages_in: number;
+  events_stored: number;
+  samples_stored: number;
+  duplicates: number;
+  rejects: number;
+  unhandled: number;
+  rejects_by_reason: Record<string, number>;
+  /** Messages per second over the last few seconds. */
+  rate_per_s: number;
+}
+
+export interface Stats {
+  messages_in: number;
+  events_stored: number;
+  rejects: number;
+  clients_connected: number;
+  devices_online: number;
+  sessions: number;
+  runs: number;
+  duplicates: number;
+  unhandled: number;
+  sensors_online: number;
+}
+
+export interface EventQuery {
+  kind?: EventKind;
+  device_id?: string;
+  since?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface EventPage {
+  events: MarshalEvent[];
+  next: string | null;
+}
+
+export interface RejectRow {
+  id: number;
+  topic: string;
+  received_at: string;
+  reason: string;
+  payload_preview: string;
+}
+
+export interface RejectPage {
+  rejects: RejectRow[];
+  total: number;
+}
+
+export interface DeviceRow {
+  device_id: string;
+  family: string;
+  name: string | null;
+  online: boolean;
+  last_seen: string | null;
+  battery: number | null;
+  rssi: number | null;
+  firmware: string | null;
+  role: string | null;
+  client_id?: string | null;
+  status?: Record<string, unknown>;
+}
+
+export interface SensorRow {
+  sensor_id: string;
+  online: boolean;
+  battery: number | null;
+  rssi: number | null;
+  temperature_c: number | null;
+  /** Measured from samples received per second, not the configured rate. */
+  rate_hz: number | null;
+  last_seen: string | null;
+  calibrated: boolean | null;
+  state?: string | null;
+}
+
+export interface ClientRow {
+  client_id: string;
+  address: string | null;
+  username: string | null;
+  connected_at: string;
+}
+
+/** One raw MQTT message as the Monitor shows it. */
+export interface MonitorMessage {
+  topic: string;
+  received_at: string;
+  /** UTF-8 text, capped; binary payloads are shown as hex. */
+  preview: string;
+  bytes: number;
+  retained: boolean;
+  qos: number;
+  outcome: 'event' | 'reject' | 'duplicate' | 'unhandled';
+  reason?: string;
+}
+
+export interface MonitorBatch {
+  messages: MonitorMessage[];
+  /** Messages not included in this batch because the stream ran faster than the UI needs. */
+  skipped: number;
+}
+
+export interface SampleBatch {
+  /** sensor id → samples in time order. */
+  sensors: Record<string, SampleTuple[]>;
+}
