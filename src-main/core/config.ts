@@ -1,0 +1,98 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import type { CoreConfig } from './types';
+
+export class ConfigError extends Error {}
+
+export interface ResolveOptions {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  /** Used when neither --data-dir nor MARSHAL_DATA_DIR is given (Electron passes userData). */
+  defaultDataDir: string;
+}
+
+export interface ServeConfig extends CoreConfig {
+  httpPort: number;
+}
+
+const options = {
+  'data-dir': { type: 'string' },
+  'mqtt-port': { type: 'string' },
+  'http-port': { type: 'string' },
+  lan: { type: 'boolean' },
+  'broker-url': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-port': { type: 'string' },
+  'broker-ca': { type: 'string' },
+  'range-prefix': { type: 'string' },
+  'max-payload-bytes': { type: 'string' },
+  'raw-retention-minutes': { type: 'string' },
+} as const;
+
+function port(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number 0-65535, got "${value}"`);
+  return n;
+}
+
+function positive(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${value}"`);
+  return n;
+}
+
+/**
+ * Flags win over the environment, which wins over defaults. `MQTT_BROKER` set means an external
+ * broker at MQTT_BROKER:MQTT_PORT, as the earlier backends had it.
+ */
+export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): ServeConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options, strict: true, allowPositionals: false }));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  const dataDir = resolve(values['data-dir'] ?? env.MARSHAL_DATA_DIR ?? defaultDataDir);
+
+  let brokerUrl = values['broker-url'];
+  if (!brokerUrl && env.MQTT_BROKER) {
+    const host = env.MQTT_BROKER;
+    brokerUrl = /^[a-z]+:\/\//i.test(host) ? host : `mqtt://${host}:${port(env.MQTT_PORT, 'MQTT_PORT', 1883)}`;
+  }
+  if (brokerUrl) {
+    let url: URL;
+    try {
+      url = new URL(brokerUrl);
+    } catch {
+      throw new ConfigError(`--broker-url is not a URL: "${brokerUrl}"`);
+    }
+    if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(url.protocol)) {
+      throw new ConfigError(`--broker-url must be mqtt://, mqtts://, ws:// or wss://, got ${url.protocol}`);
+    }
+  }
+
+  const tlsCert = values['tls-cert'] ?? env.MARSHAL_TLS_CERT;
+  const tlsKey = values['tls-key'] ?? env.MARSHAL_TLS_KEY;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('a TLS listener needs both --tls-cert and --tls-key');
+
+  return {
+    dataDir,
+    mqttPort: port(values['mqtt-port'], '--mqtt-port', 1883),
+    httpPort: port(values['http-port'], '--http-port', 8000),
+    lan: values.lan ?? false,
+    brokerUrl,
+    brokerUsername: env.MQTT_USERNAME || undefined,
+    brokerPassword: env.MQTT_PASSWORD || undefined,
+    brokerCa: values['broker-ca'] ?? env.MQTT_CA_FILE,
+    tlsCert,
+    tlsKey,
+    tlsPort: port(values['tls-port'], '--tls-port', 8883),
+    rangePrefix: values['range-prefix'] ?? env.MARSHAL_RANGE_PREFIX ?? 'leadville',
+    maxPayloadBytes: positive(values['max-payload-bytes'], '--max-payload-bytes', 256 * 1024),
+    rawRetentionMs: positive(values['raw-retention-minutes'], '--raw-retention-minutes', 60) * 60_000,
+    neurogameApiKey: env.NEUROGAME_API_KEY || 'dev-key-change-me',
+  };
+}

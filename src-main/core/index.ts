@@ -1,0 +1,248 @@
+import { mkdirSync } from 'node:fs';
+import type { MarshalEvent, SampleTuple } from '../../src-shared/events/model';
+import { parseWireTime, toIso } from '../../src-shared/events/time';
+import { ContractError, type Handlers, type HealthSnapshot, type MonitorMessage, type PushMap, type PushName, type RejectRow, type Stats } from '../../src-shared/contract';
+import { EmbeddedBroker } from '../broker/embedded';
+import { ExternalBroker, redactUrl } from '../broker/external';
+import type { BrokerAdapter } from '../broker/types';
+import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
+import { DeviceRegistry } from '../services/devices';
+import { Store } from '../store/store';
+import type { Core, CoreConfig } from './types';
+
+export type { Core, CoreConfig } from './types';
+
+/** Views get one push per tick; at 4,000 messages/s that is ~20 small batches a second. */
+const UI_TICK_MS = 50;
+const HEALTH_TICK_MS = 1000;
+const MONITOR_PER_TICK = 100;
+
+export interface CoreInternals extends Core {
+  readonly store: Store;
+  readonly pipeline: IngestPipeline;
+  readonly broker: BrokerAdapter;
+  readonly devices: DeviceRegistry;
+  /** Every committed batch, immediately (the /live stream); not throttled like pushes. */
+  onCommitted(listener: (batch: CommittedBatch) => void): () => void;
+  health(): HealthSnapshot;
+  stats(): Stats;
+}
+
+export function createCore(config: CoreConfig): CoreInternals {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = new Store(config.dataDir);
+  const pipeline = new IngestPipeline(store, {
+    rangePrefix: config.rangePrefix,
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxBatch: 2000,
+    monitorPerBatch: 20,
+  });
+  const devices = new DeviceRegistry(store.db);
+  const sink = (msg: Parameters<IngestPipeline['push']>[0]) => pipeline.push(msg);
+  const broker: BrokerAdapter = config.brokerUrl
+    ? new ExternalBroker(
+        { url: config.brokerUrl, username: config.brokerUsername, password: config.brokerPassword, caFile: config.brokerCa, dataDir: config.dataDir },
+        sink,
+      )
+    : new EmbeddedBroker(
+        {
+          port: config.mqttPort,
+          lan: config.lan,
+          dataDir: config.dataDir,
+          rangePrefix: config.rangePrefix,
+          tlsCert: config.tlsCert,
+          tlsKey: config.tlsKey,
+          tlsPort: config.tlsPort,
+        },
+        sink,
+      );
+
+  const startedAt = Date.now();
+  const listeners = new Map<PushName, Set<(payload: unknown) => void>>();
+  const emit = <E extends PushName>(name: E, payload: PushMap[E]) => {
+    for (const l of listeners.get(name) ?? []) {
+      try {
+        l(payload);
+      } catch {
+        // A failing view must not break ingest.
+      }
+    }
+  };
+
+  // Pending UI batch, flushed every UI tick.
+  let pendingEvents: MarshalEvent[] = [];
+  let pendingSamples: Record<string, SampleTuple[]> = {};
+  let pendingMonitor: MonitorMessage[] = [];
+  let pendingSkipped = 0;
+  let pendingRejects: RejectRow[] = [];
+
+  pipeline.onCommitted((batch) => {
+    devices.observeEvents(batch.events);
+    const perSensor = new Map<string, number>();
+    for (const s of batch.samples) {
+      perSensor.set(s.sensor_id, (perSensor.get(s.sensor_id) ?? 0) + 1);
+      (pendingSamples[s.sensor_id] ??= []).push([s.ts, s.x, s.y, s.z]);
+    }
+    const now = Date.now();
+    for (const [id, n] of perSensor) devices.observeSamples(id, n, now);
+    for (const e of batch.events) pendingEvents.push(e);
+    for (const r of batch.rejects) pendingRejects.push(r);
+    for (const m of batch.monitor) {
+      if (pendingMonitor.length < MONITOR_PER_TICK || m.outcome === 'reject') pendingMonitor.push(m);
+      else pendingSkipped++;
+    }
+    pendingSkipped += batch.monitorSkipped;
+  });
+
+  const timers: NodeJS.Timeout[] = [];
+  const flushUi = () => {
+    if (pendingEvents.length) {
+      // Keep the UI bounded even if a burst outruns a tick.
+      emit('events', pendingEvents.length > 5000 ? pendingEvents.slice(-5000) : pendingEvents);
+      pendingEvents = [];
+    }
+    if (Object.keys(pendingSamples).length) {
+      emit('samples', { sensors: pendingSamples });
+      pendingSamples = {};
+    }
+    if (pendingMonitor.length || pendingSkipped) {
+      emit('monitor', { messages: pendingMonitor, skipped: pendingSkipped });
+      pendingMonitor = [];
+      pendingSkipped = 0;
+    }
+    if (pendingRejects.length) {
+      emit('rejects', pendingRejects);
+      pendingRejects = [];
+    }
+  };
+
+  const health = (): HealthSnapshot => {
+    const brokerState = broker.state();
+    const storeOk = store.db.open && pipeline.failures === 0;
+    const h: HealthSnapshot = {
+      ok: false,
+      started_at: toIso(startedAt),
+      broker: {
+        state: brokerState,
+        mode: broker.mode,
+        urls: broker.urls(),
+        clients: broker.clients().length,
+        lan: config.lan,
+        ...(broker.lastError() ? { error: broker.lastError()! } : {}),
+      },
+      store: {
+        state: storeOk ? 'up' : store.db.open ? 'degraded' : 'down',
+        path: store.path,
+        size_bytes: store.sizeBytes(),
+        ...(pipeline.lastError ? { error: pipeline.lastError } : {}),
+      },
+      ingest: {
+        messages_in: store.counter('messages_in'),
+        events_stored: store.counter('events_stored'),
+        samples_stored: store.counter('samples_stored'),
+        duplicates: store.counter('duplicates'),
+        rejects: store.counter('rejects'),
+        unhandled: store.counter('unhandled'),
+        rejects_by_reason: store.rejectsByReason(),
+        rate_per_s: pipeline.rate(),
+      },
+      bridges: { state: 'up', count: 0 },
+      sync: { state: 'up', pending: 0, last_sync: null },
+    };
+    h.ok = brokerState === 'up' && h.store.state !== 'down';
+    return h;
+  };
+
+  const stats = (): Stats => ({
+    messages_in: store.counter('messages_in'),
+    events_stored: store.counter('events_stored'),
+    rejects: store.counter('rejects'),
+    clients_connected: broker.clients().length,
+    devices_online: devices.onlineCount(),
+    sessions: 0,
+    runs: 0,
+    duplicates: store.counter('duplicates'),
+    unhandled: store.counter('unhandled'),
+    sensors_online: devices.sensors().filter((s) => s.online).length,
+  });
+
+  const cursor = (value: string | undefined, name: string): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new ContractError(`${name} must be a cursor from a previous page`);
+    return n;
+  };
+
+  const handlers: Handlers = {
+    'health.get': () => health(),
+    'stats.get': () => stats(),
+    'events.list': (req) => {
+      const limit = req.limit ?? 100;
+      let since: number | undefined;
+      if (req.since !== undefined) {
+        const t = parseWireTime(req.since);
+        if (t === null) throw new ContractError('since must be an ISO-8601 timestamp');
+        since = t;
+      }
+      const events = store.listEvents({ kind: req.kind, device_id: req.device_id, since, before: cursor(req.before, 'before'), limit });
+      const last = events.at(-1);
+      return { events, next: events.length === limit && last ? String(last.id) : null };
+    },
+    'rejects.list': (req) => store.listRejects(req.limit ?? 100),
+    'devices.list': () => ({ devices: devices.devices() }),
+    'sensors.list': () => ({ sensors: devices.sensors() }),
+    'clients.list': () => ({ clients: broker.clients() }),
+    'telemetry.recent': (req) => store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000),
+  };
+
+  let stopped: Promise<void> | null = null;
+
+  const core: CoreInternals = {
+    config,
+    handlers,
+    store,
+    pipeline,
+    broker,
+    devices,
+    health,
+    stats,
+    onPush(name, listener) {
+      let set = listeners.get(name);
+      if (!set) listeners.set(name, (set = new Set()));
+      set.add(listener as (payload: unknown) => void);
+      return () => set.delete(listener as (payload: unknown) => void);
+    },
+    onCommitted: (listener) => pipeline.onCommitted(listener),
+    async start() {
+      await broker.start();
+      timers.push(setInterval(flushUi, UI_TICK_MS));
+      timers.push(setInterval(() => emit('health', health()), HEALTH_TICK_MS));
+      timers.push(setInterval(() => devices.save(), 2000));
+      timers.push(
+        setInterval(() => {
+          try {
+            store.downsample(Date.now() - config.rawRetentionMs);
+          } catch (err) {
+            pipeline.lastError = `downsample: ${(err as Error).message}`;
+          }
+        }, 60_000),
+      );
+      for (const t of timers) t.unref();
+    },
+    stop() {
+      stopped ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        await broker.stop();
+        pipeline.stop();
+        flushUi();
+        devices.save();
+        store.close();
+      })();
+      return stopped;
+    },
+    mqttUrls: () => broker.urls(),
+  };
+  return core;
+}
+
+export { redactUrl };

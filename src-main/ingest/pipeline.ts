@@ -1,0 +1,188 @@
+import type { MarshalEvent } from '../../src-shared/events/model';
+import { toIso } from '../../src-shared/events/time';
+import { parseMessage, payloadPreview, type ParseOptions, type ParsedSample } from '../../src-shared/ingest';
+import type { MonitorMessage, RejectRow } from '../../src-shared/contract';
+import type { Store, StoreItem } from '../store/store';
+
+export interface Inbound {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  receivedAt: number;
+  clientId: string | null;
+  /** Called once the message is committed (or failed to be): the broker acknowledges then. */
+  done?: (err?: Error) => void;
+}
+
+export interface CommittedBatch {
+  events: MarshalEvent[];
+  samples: (ParsedSample & { received_at: number; topic: string })[];
+  rejects: RejectRow[];
+  monitor: MonitorMessage[];
+  /** Monitor entries left out of `monitor` to keep it cheap at high rates. */
+  monitorSkipped: number;
+  clients: Set<string>;
+}
+
+export interface PipelineOptions extends ParseOptions {
+  /** Upper bound of messages in one transaction. */
+  maxBatch: number;
+  /** Monitor entries kept per batch. */
+  monitorPerBatch: number;
+}
+
+/**
+ * Ingest: parse → one transaction per event-loop turn → acknowledge → notify. Batching on
+ * setImmediate gathers everything a socket read delivered, so latency stays one turn while a
+ * burst still commits as one transaction.
+ */
+export class IngestPipeline {
+  private queue: Inbound[] = [];
+  private scheduled = false;
+  private stopped = false;
+  private listeners = new Set<(batch: CommittedBatch) => void>();
+  private recent: number[] = [];
+  unhandled = 0;
+  failures = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: PipelineOptions,
+  ) {}
+
+  onCommitted(listener: (batch: CommittedBatch) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  push(msg: Inbound): void {
+    if (this.stopped) {
+      msg.done?.(new Error('ingest stopped'));
+      return;
+    }
+    this.queue.push(msg);
+    if (this.queue.length >= this.opts.maxBatch) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Commits everything queued; returns when committed and acknowledged. */
+  flush(): void {
+    this.scheduled = false;
+    while (this.queue.length) {
+      const batch = this.queue.splice(0, this.opts.maxBatch);
+      this.commitBatch(batch);
+    }
+  }
+
+  stop(): void {
+    this.flush();
+    this.stopped = true;
+  }
+
+  /** Messages per second over the last 5 s. */
+  rate(now = Date.now()): number {
+    const cutoff = now - 5000;
+    let i = 0;
+    while (i < this.recent.length && this.recent[i]! < cutoff) i += 2;
+    if (i) this.recent.splice(0, i);
+    let n = 0;
+    for (let j = 1; j < this.recent.length; j += 2) n += this.recent[j]!;
+    return n / 5;
+  }
+
+  private commitBatch(batch: Inbound[]): void {
+    const items: StoreItem[] = [];
+    const index: (number | null)[] = [];
+    const monitorSources: { msg: Inbound; outcome: MonitorMessage['outcome']; reason?: string }[] = [];
+    let unhandled = 0;
+    for (const msg of batch) {
+      let result;
+      try {
+        result = parseMessage(msg.topic, msg.payload, msg.receivedAt, this.opts);
+      } catch (err) {
+        // A parser bug must not stop ingest: keep the message as a reject with the reason.
+        result = { outcome: 'reject' as const, family: 'unknown', code: 'schema' as const, reason: `internal parser error: ${(err as Error).message}` };
+      }
+      if (result.outcome === 'unhandled') {
+        unhandled++;
+        index.push(null);
+        monitorSources.push({ msg, outcome: 'unhandled' });
+        continue;
+      }
+      index.push(items.length);
+      if (result.outcome === 'reject') {
+        items.push({ type: 'reject', topic: msg.topic, payload: msg.payload, receivedAt: msg.receivedAt, code: result.code, reason: result.reason });
+        monitorSources.push({ msg, outcome: 'reject', reason: result.reason });
+      } else {
+        items.push({
+          type: 'accept',
+          topic: msg.topic,
+          payload: msg.payload,
+          qos: msg.qos,
+          retained: msg.retain,
+          receivedAt: msg.receivedAt,
+          events: result.events,
+          samples: result.samples,
+        });
+        monitorSources.push({ msg, outcome: 'event' });
+      }
+    }
+
+    let outcomes;
+    try {
+      outcomes = this.store.commit(items, new Map([['unhandled', unhandled], ['messages_in', unhandled]]));
+    } catch (err) {
+      // Nothing was committed: no acknowledgement, so QoS 1 senders will redeliver.
+      this.failures++;
+      this.lastError = (err as Error).message;
+      for (const msg of batch) msg.done?.(err as Error);
+      return;
+    }
+    this.unhandled += unhandled;
+    this.recent.push(Date.now(), batch.length);
+    for (const msg of batch) msg.done?.();
+
+    const out: CommittedBatch = { events: [], samples: [], rejects: [], monitor: [], monitorSkipped: 0, clients: new Set() };
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i]!;
+      if (msg.clientId) out.clients.add(msg.clientId);
+      const at = index[i];
+      const src = monitorSources[i]!;
+      if (at !== null && at !== undefined) {
+        const o = outcomes[at]!;
+        const item = items[at]!;
+        if (o.duplicate) src.outcome = 'duplicate';
+        if (o.reject) out.rejects.push(o.reject);
+        for (const e of o.events) out.events.push(e);
+        if (!o.duplicate && item.type === 'accept') {
+          for (const s of item.samples) out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic });
+        }
+      }
+      // The monitor keeps every reject and a bounded sample of the rest.
+      if (out.monitor.length < this.opts.monitorPerBatch || src.outcome === 'reject') {
+        out.monitor.push({
+          topic: msg.topic,
+          received_at: toIso(msg.receivedAt),
+          preview: payloadPreview(msg.payload, 2000),
+          bytes: msg.payload.length,
+          retained: msg.retain,
+          qos: msg.qos,
+          outcome: src.outcome,
+          ...(src.reason ? { reason: src.reason } : {}),
+        });
+      } else out.monitorSkipped++;
+    }
+    for (const l of this.listeners) {
+      try {
+        l(out);
+      } catch (err) {
+        this.lastError = `listener: ${(err as Error).message}`;
+      }
+    }
+  }
+}

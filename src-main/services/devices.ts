@@ -1,0 +1,242 @@
+import type { MarshalEvent } from '../../src-shared/events/model';
+import { toIso } from '../../src-shared/events/time';
+import type { DeviceRow, SensorRow } from '../../src-shared/contract';
+import type { Db } from '../store/db';
+
+const CONNECTED = /^(connected|online|ok|ready|streaming|active|idle|playing|up|running|calibrat)/i;
+const DISCONNECTED = /^(disconnected|offline|lost|error|down|failed|stopped)/i;
+
+/** How long a device may stay silent before it shows offline. */
+export const STATUS_SILENCE_MS = 75_000;
+const SAMPLE_WINDOW_MS = 5_000;
+
+interface Entry {
+  family: string;
+  device_id: string;
+  role: string | null;
+  name: string | null;
+  firmware: string | null;
+  battery: number | null;
+  rssi: number | null;
+  temperature_c: number | null;
+  calibrated: boolean | null;
+  state: string | null;
+  /** An explicit online flag from the device (status / last will). */
+  online_flag: boolean | null;
+  last_seen: number | null;
+  last_status: number | null;
+  last_sample: number | null;
+  status: Record<string, unknown> | null;
+  /** [receive second, count] pairs for the measured sample rate. */
+  rate: number[];
+  dirty: boolean;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * Every device the console has seen, with its health, derived from committed events. Kept in
+ * memory for the views and saved to the store every few seconds (it can be rebuilt from events).
+ */
+export class DeviceRegistry {
+  private entries = new Map<string, Entry>();
+
+  constructor(private readonly db: Db) {
+    const rows = db.prepare('SELECT * FROM devices').all() as {
+      family: string;
+      device_id: string;
+      name: string | null;
+      role: string | null;
+      firmware: string | null;
+      battery: number | null;
+      rssi: number | null;
+      last_seen: number | null;
+      status: string | null;
+    }[];
+    for (const r of rows) {
+      const e = this.entry(r.family, r.device_id, r.role);
+      Object.assign(e, { name: r.name, firmware: r.firmware, battery: r.battery, rssi: r.rssi, last_seen: r.last_seen });
+      e.status = r.status ? (JSON.parse(r.status) as Record<string, unknown>) : null;
+      e.dirty = false;
+    }
+  }
+
+  private entry(family: string, deviceId: string, role: string | null): Entry {
+    const key = `${family}\u0000${deviceId}`;
+    let e = this.entries.get(key);
+    if (!e) {
+      e = {
+        family,
+        device_id: deviceId,
+        role,
+        name: null,
+        firmware: null,
+        battery: null,
+        rssi: null,
+        temperature_c: null,
+        calibrated: null,
+        state: null,
+        online_flag: null,
+        last_seen: null,
+        last_status: null,
+        last_sample: null,
+        status: null,
+        rate: [],
+        dirty: true,
+      };
+      this.entries.set(key, e);
+    }
+    if (role && !e.role) e.role = role;
+    return e;
+  }
+
+  private applyStatus(e: Entry, data: Record<string, unknown>, at: number): void {
+    if (typeof data.state === 'string') e.state = data.state;
+    if (typeof data.online === 'boolean') e.online_flag = data.online;
+    e.battery = num(data.battery) ?? e.battery;
+    e.rssi = num(data.rssi) ?? e.rssi;
+    e.temperature_c = num(data.temperature_c) ?? e.temperature_c;
+    if (typeof data.calibrated === 'boolean') e.calibrated = data.calibrated;
+    if (typeof data.firmware === 'string') e.firmware = data.firmware.slice(0, 64);
+    if (!data.from_telemetry) {
+      e.status = data;
+      e.last_status = at;
+    }
+    e.dirty = true;
+  }
+
+  observeEvents(events: MarshalEvent[]): void {
+    for (const ev of events) {
+      const at = Date.parse(ev.received_at);
+      let e: Entry | null = null;
+      switch (ev.kind) {
+        case 'sensor.status':
+          e = this.entry('range', ev.device_id, 'sensor');
+          this.applyStatus(e, ev.data, at);
+          break;
+        case 'impact':
+          e = this.entry('range', ev.device_id, 'sensor');
+          break;
+        case 'timer.status':
+          e = this.entry('range', ev.device_id, 'timer');
+          this.applyStatus(e, ev.data, at);
+          break;
+        case 'timer.start':
+        case 'timer.shot':
+        case 'timer.stop':
+          e = this.entry('range', ev.device_id, 'timer');
+          break;
+        case 'bridge.status':
+        case 'system.health':
+          e = this.entry('range', ev.device_id, 'bridge');
+          if (ev.kind === 'bridge.status') this.applyStatus(e, ev.data, at);
+          break;
+        default:
+          break;
+      }
+      if (e) {
+        e.last_seen = Math.max(e.last_seen ?? 0, at);
+        e.dirty = true;
+      }
+    }
+  }
+
+  observeSamples(sensorId: string, count: number, receivedAt: number): void {
+    const e = this.entry('range', sensorId, 'sensor');
+    e.last_seen = receivedAt;
+    e.last_sample = receivedAt;
+    const sec = Math.floor(receivedAt / 1000);
+    const n = e.rate.length;
+    if (n >= 2 && e.rate[n - 2] === sec) e.rate[n - 1]! += count;
+    else e.rate.push(sec, count);
+    while (e.rate.length > 0 && e.rate[0]! < sec - SAMPLE_WINDOW_MS / 1000) e.rate.splice(0, 2);
+  }
+
+  /** Samples per second over the last complete seconds of the window. */
+  private measuredRate(e: Entry, now: number): number | null {
+    if (e.last_sample === null || now - e.last_sample > SAMPLE_WINDOW_MS) return null;
+    const current = Math.floor(now / 1000);
+    let total = 0;
+    let first = Infinity;
+    for (let i = 0; i < e.rate.length; i += 2) {
+      const sec = e.rate[i]!;
+      if (sec >= current || sec < current - SAMPLE_WINDOW_MS / 1000) continue;
+      total += e.rate[i + 1]!;
+      first = Math.min(first, sec);
+    }
+    if (!Number.isFinite(first)) return null;
+    return Math.round((total / (current - first)) * 10) / 10;
+  }
+
+  private online(e: Entry, now: number): boolean {
+    if (e.online_flag === false) return false;
+    if (e.last_sample !== null && now - e.last_sample < 3_000) return true;
+    if (e.state && DISCONNECTED.test(e.state)) return false;
+    const recent = e.last_seen !== null && now - e.last_seen < STATUS_SILENCE_MS;
+    if (!recent) return false;
+    if (e.online_flag === true) return true;
+    if (e.state) return CONNECTED.test(e.state);
+    return true;
+  }
+
+  devices(now = Date.now()): DeviceRow[] {
+    return [...this.entries.values()]
+      .map((e) => ({
+        device_id: e.device_id,
+        family: e.family,
+        name: e.name,
+        online: this.online(e, now),
+        last_seen: e.last_seen === null ? null : toIso(e.last_seen),
+        battery: e.battery,
+        rssi: e.rssi,
+        firmware: e.firmware,
+        role: e.role,
+        status: e.status ?? undefined,
+      }))
+      .sort((a, b) => a.family.localeCompare(b.family) || a.device_id.localeCompare(b.device_id));
+  }
+
+  sensors(now = Date.now()): SensorRow[] {
+    return [...this.entries.values()]
+      .filter((e) => e.role === 'sensor')
+      .map((e) => ({
+        sensor_id: e.device_id,
+        online: this.online(e, now),
+        battery: e.battery,
+        rssi: e.rssi,
+        temperature_c: e.temperature_c,
+        rate_hz: this.measuredRate(e, now),
+        last_seen: e.last_seen === null ? null : toIso(e.last_seen),
+        calibrated: e.calibrated,
+        state: e.state,
+      }))
+      .sort((a, b) => a.sensor_id.localeCompare(b.sensor_id));
+  }
+
+  onlineCount(now = Date.now()): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (this.online(e, now)) n++;
+    return n;
+  }
+
+  /** Writes changed devices to the store. */
+  save(): void {
+    const dirty = [...this.entries.values()].filter((e) => e.dirty);
+    if (!dirty.length) return;
+    const upsert = this.db.prepare(
+      `INSERT INTO devices (family, device_id, name, role, firmware, battery, rssi, online, last_seen, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(family, device_id) DO UPDATE SET name = excluded.name, role = excluded.role, firmware = excluded.firmware,
+         battery = excluded.battery, rssi = excluded.rssi, online = excluded.online, last_seen = excluded.last_seen, status = excluded.status`,
+    );
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const e of dirty) {
+        upsert.run(e.family, e.device_id, e.name, e.role, e.firmware, e.battery, e.rssi, this.online(e, now) ? 1 : 0, e.last_seen, e.status ? JSON.stringify(e.status) : null);
+        e.dirty = false;
+      }
+    })();
+  }
+}

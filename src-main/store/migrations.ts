@@ -1,0 +1,87 @@
+/**
+ * Numbered migrations, applied in order inside one transaction each. Never edit a shipped one:
+ * add the next number.
+ */
+export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'spine',
+    sql: `
+      CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        hash BLOB NOT NULL UNIQUE,
+        topic TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        qos INTEGER NOT NULL,
+        retained INTEGER NOT NULL,
+        payload BLOB NOT NULL
+      );
+      CREATE INDEX messages_received ON messages(received_at);
+
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        message_id INTEGER,
+        data TEXT NOT NULL
+      );
+      CREATE INDEX events_kind ON events(kind, id);
+      CREATE INDEX events_device ON events(device_id, id);
+      CREATE INDEX events_received ON events(received_at);
+
+      CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        sensor_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        seq INTEGER,
+        x REAL NOT NULL,
+        y REAL NOT NULL,
+        z REAL NOT NULL,
+        message_id INTEGER
+      );
+      CREATE INDEX samples_sensor_ts ON samples(sensor_id, ts);
+
+      -- One row per sensor per second once raw samples age out of the retention window.
+      CREATE TABLE samples_1s (
+        sensor_id TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        x_min REAL, x_max REAL, x_avg REAL,
+        y_min REAL, y_max REAL, y_avg REAL,
+        z_min REAL, z_max REAL, z_avg REAL,
+        peak REAL,
+        PRIMARY KEY (sensor_id, ts)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE rejects (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        reason_code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        payload_size INTEGER NOT NULL
+      );
+
+      CREATE TABLE devices (
+        family TEXT NOT NULL,
+        device_id TEXT NOT NULL,
+        name TEXT,
+        role TEXT,
+        firmware TEXT,
+        battery REAL,
+        rssi REAL,
+        online INTEGER NOT NULL DEFAULT 0,
+        last_seen INTEGER,
+        status TEXT,
+        PRIMARY KEY (family, device_id)
+      );
+
+      CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    `,
+  },
+];

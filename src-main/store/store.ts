@@ -1,0 +1,324 @@
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
+import { toIso } from '../../src-shared/events/time';
+import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ingest';
+import { payloadPreview } from '../../src-shared/ingest';
+import type { RejectRow, SampleBatch } from '../../src-shared/contract';
+import { DB_FILE, openDb, type Db } from './db';
+
+/** Rejected payloads are kept up to this size: enough to see what was wrong, not a disk filler. */
+export const REJECT_PAYLOAD_CAP = 4096;
+
+export type StoreItem =
+  | {
+      type: 'accept';
+      topic: string;
+      payload: Uint8Array;
+      qos: number;
+      retained: boolean;
+      receivedAt: number;
+      events: ParsedEvent[];
+      samples: ParsedSample[];
+    }
+  | { type: 'reject'; topic: string; payload: Uint8Array; receivedAt: number; code: RejectCode; reason: string };
+
+export interface ItemOutcome {
+  duplicate: boolean;
+  events: MarshalEvent[];
+  reject?: RejectRow;
+}
+
+export interface Counters {
+  messages_in: number;
+  events_stored: number;
+  samples_stored: number;
+  duplicates: number;
+  rejects: number;
+  unhandled: number;
+  [reason: `reject:${string}`]: number;
+}
+
+export function messageHash(topic: string, payload: Uint8Array): Buffer {
+  return createHash('sha256').update(topic).update('\0').update(payload).digest().subarray(0, 16);
+}
+
+interface EventRow {
+  id: number;
+  kind: string;
+  device_id: string;
+  ts: number;
+  received_at: number;
+  topic: string;
+  data: string;
+}
+
+function rowToEvent(r: EventRow): MarshalEvent {
+  return {
+    id: r.id,
+    kind: r.kind as EventKind,
+    device_id: r.device_id,
+    ts: toIso(r.ts),
+    received_at: toIso(r.received_at),
+    topic: r.topic,
+    data: JSON.parse(r.data) as Record<string, unknown>,
+  };
+}
+
+export class Store {
+  readonly db: Db;
+  readonly path: string;
+  private readonly stmt;
+  private counters = new Map<string, number>();
+
+  constructor(dataDir: string) {
+    this.db = openDb(dataDir);
+    this.path = join(dataDir, DB_FILE);
+    const db = this.db;
+    this.stmt = {
+      insertMessage: db.prepare(
+        'INSERT OR IGNORE INTO messages (hash, topic, received_at, qos, retained, payload) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertEvent: db.prepare(
+        'INSERT INTO events (kind, device_id, ts, received_at, topic, message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertSample: db.prepare(
+        'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertReject: db.prepare(
+        'INSERT INTO rejects (topic, received_at, reason_code, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      bumpCounter: db.prepare(
+        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
+      ),
+    };
+    for (const row of db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) {
+      this.counters.set(row.name, row.value);
+    }
+    this.commitTx = db.transaction((items: StoreItem[], extra: Map<string, number>) => this.commitItems(items, extra));
+  }
+
+  private readonly commitTx: (items: StoreItem[], extra: Map<string, number>) => ItemOutcome[];
+
+  /**
+   * Commits a batch in one transaction. Each message is stored once (by topic + payload hash);
+   * a repeat is reported as a duplicate and adds no events. `extra` adds to named counters.
+   */
+  commit(items: StoreItem[], extra: Map<string, number> = new Map()): ItemOutcome[] {
+    return this.commitTx(items, extra);
+  }
+
+  private commitItems(items: StoreItem[], extra: Map<string, number>): ItemOutcome[] {
+    const delta = new Map<string, number>(extra);
+    const add = (name: string, n = 1) => delta.set(name, (delta.get(name) ?? 0) + n);
+    const outcomes: ItemOutcome[] = [];
+    for (const item of items) {
+      add('messages_in');
+      if (item.type === 'reject') {
+        const kept = item.payload.subarray(0, REJECT_PAYLOAD_CAP);
+        const info = this.stmt.insertReject.run(item.topic, item.receivedAt, item.code, item.reason, kept, item.payload.length);
+        add('rejects');
+        add(`reject:${item.code}`);
+        outcomes.push({
+          duplicate: false,
+          events: [],
+          reject: {
+            id: Number(info.lastInsertRowid),
+            topic: item.topic,
+            received_at: toIso(item.receivedAt),
+            reason: item.reason,
+            payload_preview: payloadPreview(kept),
+          },
+        });
+        continue;
+      }
+      const info = this.stmt.insertMessage.run(
+        messageHash(item.topic, item.payload),
+        item.topic,
+        item.receivedAt,
+        item.qos,
+        item.retained ? 1 : 0,
+        item.payload,
+      );
+      if (info.changes === 0) {
+        add('duplicates');
+        outcomes.push({ duplicate: true, events: [] });
+        continue;
+      }
+      const messageId = Number(info.lastInsertRowid);
+      const events: MarshalEvent[] = [];
+      for (const e of item.events) {
+        const data = JSON.stringify(e.data);
+        const r = this.stmt.insertEvent.run(e.kind, e.device_id, e.ts, item.receivedAt, item.topic, messageId, data);
+        events.push({
+          id: Number(r.lastInsertRowid),
+          kind: e.kind,
+          device_id: e.device_id,
+          ts: toIso(e.ts),
+          received_at: toIso(item.receivedAt),
+          topic: item.topic,
+          data: e.data,
+        });
+      }
+      for (const s of item.samples) {
+        this.stmt.insertSample.run(s.sensor_id, s.ts, item.receivedAt, s.seq, s.x, s.y, s.z, messageId);
+      }
+      add('events_stored', item.events.length);
+      add('samples_stored', item.samples.length);
+      outcomes.push({ duplicate: false, events });
+    }
+    for (const [name, n] of delta) {
+      if (n === 0) continue;
+      this.stmt.bumpCounter.run(name, n);
+    }
+    // Only after the statements succeeded; a rollback throws before we get here.
+    for (const [name, n] of delta) this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+    return outcomes;
+  }
+
+  counter(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  rejectsByReason(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, value] of this.counters) if (name.startsWith('reject:')) out[name.slice(7)] = value;
+    return out;
+  }
+
+  listEvents(q: { kind?: EventKind; device_id?: string; since?: number; before?: number; limit: number }): MarshalEvent[] {
+    if (q.kind === 'sensor.sample') return this.listSamples(q);
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.kind) {
+      where.push('kind = ?');
+      args.push(q.kind);
+    }
+    if (q.device_id) {
+      where.push('device_id = ?');
+      args.push(q.device_id);
+    }
+    if (q.since !== undefined) {
+      where.push('received_at >= ?');
+      args.push(q.since);
+    }
+    if (q.before !== undefined) {
+      where.push('id < ?');
+      args.push(q.before);
+    }
+    const sql = `SELECT id, kind, device_id, ts, received_at, topic, data FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as EventRow[]).map(rowToEvent);
+  }
+
+  private listSamples(q: { device_id?: string; since?: number; before?: number; limit: number }): MarshalEvent[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.device_id) {
+      where.push('s.sensor_id = ?');
+      args.push(q.device_id);
+    }
+    if (q.since !== undefined) {
+      where.push('s.received_at >= ?');
+      args.push(q.since);
+    }
+    if (q.before !== undefined) {
+      where.push('s.id < ?');
+      args.push(q.before);
+    }
+    const sql = `SELECT s.id, s.sensor_id, s.ts, s.received_at, s.seq, s.x, s.y, s.z, m.topic FROM samples s LEFT JOIN messages m ON m.id = s.message_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit) as {
+      id: number;
+      sensor_id: string;
+      ts: number;
+      received_at: number;
+      seq: number | null;
+      x: number;
+      y: number;
+      z: number;
+      topic: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      kind: 'sensor.sample',
+      device_id: r.sensor_id,
+      ts: toIso(r.ts),
+      received_at: toIso(r.received_at),
+      topic: r.topic ?? '',
+      data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z },
+    }));
+  }
+
+  listRejects(limit: number): { rejects: RejectRow[]; total: number } {
+    const rows = this.db
+      .prepare('SELECT id, topic, received_at, reason, payload FROM rejects ORDER BY id DESC LIMIT ?')
+      .all(limit) as { id: number; topic: string; received_at: number; reason: string; payload: Buffer }[];
+    return {
+      rejects: rows.map((r) => ({
+        id: r.id,
+        topic: r.topic,
+        received_at: toIso(r.received_at),
+        reason: r.reason,
+        payload_preview: payloadPreview(r.payload),
+      })),
+      total: this.counter('rejects'),
+    };
+  }
+
+  recentSamples(sensorId: string, sinceMs: number, limit = 20_000): SampleBatch {
+    const rows = this.db
+      .prepare('SELECT ts, x, y, z FROM samples WHERE sensor_id = ? AND ts >= ? ORDER BY ts DESC LIMIT ?')
+      .all(sensorId, sinceMs, limit) as { ts: number; x: number; y: number; z: number }[];
+    rows.reverse();
+    return { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
+  }
+
+  /**
+   * Raw samples older than the window become one row per sensor per second (min/max/avg per axis
+   * and the peak magnitude); their raw telemetry messages go with them.
+   */
+  downsample(olderThan: number, maxRows = 200_000): number {
+    return this.db.transaction(() => {
+      const bound = this.db
+        .prepare('SELECT MAX(id) AS id FROM (SELECT id FROM samples WHERE ts < ? ORDER BY id LIMIT ?)')
+        .get(olderThan, maxRows) as { id: number | null };
+      if (bound.id === null) return 0;
+      this.db
+        .prepare(
+          `INSERT INTO samples_1s (sensor_id, ts, n, x_min, x_max, x_avg, y_min, y_max, y_avg, z_min, z_max, z_avg, peak)
+           SELECT sensor_id, (ts / 1000) * 1000 AS sec, COUNT(*), MIN(x), MAX(x), AVG(x), MIN(y), MAX(y), AVG(y), MIN(z), MAX(z), AVG(z),
+                  MAX(MAX(ABS(x), ABS(y), ABS(z)))
+           FROM samples WHERE id <= ? AND ts < ? GROUP BY sensor_id, sec
+           ON CONFLICT(sensor_id, ts) DO UPDATE SET
+             x_min = MIN(x_min, excluded.x_min), x_max = MAX(x_max, excluded.x_max),
+             x_avg = (x_avg * n + excluded.x_avg * excluded.n) / (n + excluded.n),
+             y_min = MIN(y_min, excluded.y_min), y_max = MAX(y_max, excluded.y_max),
+             y_avg = (y_avg * n + excluded.y_avg * excluded.n) / (n + excluded.n),
+             z_min = MIN(z_min, excluded.z_min), z_max = MAX(z_max, excluded.z_max),
+             z_avg = (z_avg * n + excluded.z_avg * excluded.n) / (n + excluded.n),
+             peak = MAX(peak, excluded.peak), n = n + excluded.n`,
+        )
+        .run(bound.id, olderThan);
+      const gone = this.db.prepare('DELETE FROM samples WHERE id <= ? AND ts < ?').run(bound.id, olderThan).changes;
+      // Raw telemetry messages age out with their samples, so dedup covers the raw window only.
+      this.db.prepare("DELETE FROM messages WHERE received_at < ? AND topic LIKE '%/telemetry'").run(olderThan);
+      return gone;
+    })();
+  }
+
+  sizeBytes(): number {
+    let total = 0;
+    for (const suffix of ['', '-wal']) {
+      try {
+        total += statSync(this.path + suffix).size;
+      } catch {
+        // the WAL may not exist yet
+      }
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

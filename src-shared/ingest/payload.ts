@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { RejectError } from './result';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes a payload as a JSON object, or throws a RejectError naming what is wrong with it. */
+export function parseJsonObject(payload: Uint8Array): Record<string, unknown> {
+  let text: string;
+  try {
+    text = utf8.decode(payload);
+  } catch {
+    throw new RejectError('binary', 'payload is not UTF-8 text');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RejectError('malformed_json', `malformed JSON: ${(err as Error).message.slice(0, 120)}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RejectError('not_an_object', `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** zod parse with the first issue turned into a readable reject reason. */
+export function validate<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length ? issue.path.join('.') : what;
+  throw new RejectError('schema', `${what}: ${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+/**
+ * Accepts the flat and the nested (`{"data": {...}}` or `{"status": {...}}`) shapes by lifting the
+ * inner object's fields to the top; top-level fields win only where the inner object lacks them.
+ */
+export function flatten(obj: Record<string, unknown>, key: 'data' | 'status'): Record<string, unknown> {
+  const inner = obj[key];
+  if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
+    const { [key]: _omit, ...rest } = obj;
+    return { ...rest, ...(inner as Record<string, unknown>) };
+  }
+  return obj;
+}
+
+/** A printable preview of a payload for rejects and the monitor: text when UTF-8, else hex. */
+export function payloadPreview(payload: Uint8Array, max = 200): string {
+  const head = payload.subarray(0, max * 4);
+  let text: string;
+  try {
+    text = utf8.decode(head);
+  } catch {
+    const hex = Array.from(payload.subarray(0, Math.ceil(max / 2)), (b) => b.toString(16).padStart(2, '0')).join('');
+    return `0x${hex}${payload.length > max / 2 ? '…' : ''}`;
+  }
+  return text.length > max || payload.length > head.length ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,352 @@
+/**
+ * Range bridges (LeadVille-style), domain.md §1: every payload shape seen in the field, mapped to
+ * the normalized event model. The tree is accepted with the configured prefix or without one.
+ */
+import { z } from 'zod';
+import { decodeAmgFrame, hexToBytes } from '../decoders/amg';
+import { decodeBt50Notification } from '../decoders/bt50';
+import { isValidDeviceId } from '../ids';
+import { parseWireTime } from '../events/time';
+import { flatten, parseJsonObject, validate } from './payload';
+import { RejectError, type ParseResult, type ParsedEvent, type ParsedSample } from './result';
+
+const RANGE_ROOTS = new Set(['bridge', 'system', 'timer', 'sensor', 'detection', 'run']);
+const MAX_BATCH_SAMPLES = 4096;
+
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const optNum = finite.optional().nullable();
+const timeField = z.union([z.string().max(64), finite]).optional().nullable();
+const shortText = z.string().max(256);
+
+/** Splits a topic into the range tree's levels, or null when it is not in the tree. */
+export function rangeLevels(topic: string, prefix: string): string[] | null {
+  const levels = topic.split('/');
+  if (prefix && levels[0] === prefix) return levels.slice(1);
+  if (levels[0] !== undefined && RANGE_ROOTS.has(levels[0])) return levels;
+  return null;
+}
+
+function wireTime(obj: Record<string, unknown>, receivedAt: number, ...keys: string[]): number {
+  for (const key of keys) {
+    const v = obj[key];
+    if (v === undefined || v === null) continue;
+    const ms = parseWireTime(v);
+    if (ms === null) throw new RejectError('schema', `${key}: not a timestamp: ${JSON.stringify(v).slice(0, 64)}`);
+    return ms;
+  }
+  return receivedAt;
+}
+
+function deviceIdFrom(obj: Record<string, unknown>, fallback: string, ...keys: string[]): string {
+  for (const key of keys) {
+    const v = obj[key];
+    if (v === undefined || v === null) continue;
+    if (!isValidDeviceId(v)) throw new RejectError('invalid_id', `${key} is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
+    return v;
+  }
+  return fallback;
+}
+
+function idFromTopic(level: string | undefined, what: string): string {
+  if (!isValidDeviceId(level)) throw new RejectError('invalid_id', `${what} in topic is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
+  return level;
+}
+
+/**
+ * Durations arrive as seconds (floats), centiseconds (integers), or with an explicit unit suffix.
+ * Returns integer milliseconds. Suffixes win; a bare integer is centiseconds, as timers count.
+ */
+export function durationMs(obj: Record<string, unknown>, ...names: string[]): number | undefined {
+  for (const name of names) {
+    const ms = obj[`${name}_ms`];
+    if (typeof ms === 'number' && Number.isFinite(ms)) return Math.round(ms);
+    const cs = obj[`${name}_cs`];
+    if (typeof cs === 'number' && Number.isFinite(cs)) return Math.round(cs) * 10;
+    const s = obj[`${name}_s`] ?? obj[`${name}_seconds`];
+    if (typeof s === 'number' && Number.isFinite(s)) return Math.round(s * 1000);
+    const bare = obj[name];
+    if (typeof bare === 'number' && Number.isFinite(bare)) {
+      return Number.isInteger(bare) ? bare * 10 : Math.round(bare * 1000);
+    }
+  }
+  return undefined;
+}
+
+const timerEventSchema = z.object({
+  event_type: z
+    .string()
+    .max(32)
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['START', 'T0', 'SHOT', 'STOP'])),
+  string_number: z.number().int().min(0).max(65535).optional().nullable(),
+  shot_number: z.number().int().min(0).max(65535).optional().nullable(),
+  total_shots: z.number().int().min(0).max(65535).optional().nullable(),
+  raw_hex: z.string().max(512).optional().nullable(),
+  source: shortText.optional().nullable(),
+  timestamp: timeField,
+});
+
+function timerEvent(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const obj = flatten(raw, 'data');
+  const p = validate(timerEventSchema, obj, 'timer event');
+  const ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
+  const device_id = deviceIdFrom(obj, 'timer', 'timer_id', 'device_id');
+  let type: 'START' | 'SHOT' | 'STOP' = p.event_type === 'T0' ? 'START' : p.event_type;
+  const data: Record<string, unknown> = {
+    event_type: type,
+    string_number: p.string_number ?? undefined,
+    shot_number: p.shot_number ?? undefined,
+    total_shots: p.total_shots ?? undefined,
+    time_ms: durationMs(obj, 'time', 'shot_time', 'time_since_start', 'elapsed'),
+    split_ms: durationMs(obj, 'split', 'split_time'),
+    first_shot_ms: durationMs(obj, 'first_shot', 'first_shot_time', 'first'),
+    source: p.source ?? undefined,
+  };
+  if (p.raw_hex) {
+    // The timer's own frame is the truth: its fields override the bridge's JSON.
+    let bytes: Uint8Array;
+    try {
+      bytes = hexToBytes(p.raw_hex);
+    } catch (err) {
+      throw new RejectError('bad_frame', `raw_hex: ${(err as Error).message}`);
+    }
+    const frame = decodeAmgFrame(bytes);
+    if (!frame) throw new RejectError('bad_frame', 'raw_hex is not a 14-byte AMG event frame');
+    type = frame.kind === 'start' ? 'START' : frame.kind === 'shot' ? 'SHOT' : 'STOP';
+    data.event_type = type;
+    data.raw_hex = p.raw_hex.replace(/[^0-9a-fA-F]/g, '').toLowerCase();
+    data.string_number = frame.stringNumber;
+    if (frame.kind === 'start') {
+      data.shot_number = 0;
+      data.previous_total_shots = frame.previousTotalShots;
+      data.total_shots = undefined;
+      data.time_ms = undefined;
+      data.split_ms = undefined;
+      data.first_shot_ms = undefined;
+    } else {
+      data.shot_number = frame.shotNumber;
+      data.total_shots = frame.totalShots;
+      data.time_ms = frame.timeMs;
+      data.split_ms = frame.splitMs;
+      data.first_shot_ms = frame.firstMs;
+    }
+  }
+  for (const k of Object.keys(data)) if (data[k] === undefined) delete data[k];
+  const kind = type === 'START' ? 'timer.start' : type === 'SHOT' ? 'timer.shot' : 'timer.stop';
+  return { kind, device_id, ts, data };
+}
+
+const sampleSchema = z.object({
+  seq: z.number().int().optional().nullable(),
+  x: finite,
+  y: finite,
+  z: finite,
+  battery: optNum,
+  temperature: optNum,
+  temperature_c: optNum,
+});
+const batchSchema = z.object({
+  seq: z.number().int().optional().nullable(),
+  rate_hz: z.number().positive().max(10_000),
+  samples: z.array(z.tuple([finite, finite, finite])).min(1).max(MAX_BATCH_SAMPLES),
+});
+const rawSchema = z.object({
+  seq: z.number().int().optional().nullable(),
+  raw_hex: z.string().min(2).max(MAX_BATCH_SAMPLES * 64),
+  rate_hz: z.number().positive().max(10_000).optional().nullable(),
+});
+
+/** Spaces samples by the sample period so that the newest one lands on `end`. */
+function spaced(sensor_id: string, rows: [number, number, number][], end: number, periodMs: number, seq: number | null): ParsedSample[] {
+  const n = rows.length;
+  return rows.map(([x, y, z], i) => ({
+    sensor_id,
+    ts: Math.round(end - (n - 1 - i) * periodMs),
+    seq: seq === null ? null : seq + i,
+    x,
+    y,
+    z,
+  }));
+}
+
+function telemetry(sensor_id: string, obj: Record<string, unknown>, receivedAt: number, defaultRateHz: number): {
+  samples: ParsedSample[];
+  status: Record<string, unknown> | null;
+} {
+  if (typeof obj.raw_hex === 'string') {
+    const p = validate(rawSchema, obj, 'telemetry');
+    let records;
+    try {
+      records = decodeBt50Notification(hexToBytes(p.raw_hex));
+    } catch (err) {
+      throw new RejectError('bad_frame', `raw_hex: ${(err as Error).message}`);
+    }
+    if (records.length === 0) throw new RejectError('bad_frame', 'raw_hex holds no complete BT50 record (55 61 …)');
+    const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
+    const rate = p.rate_hz ?? defaultRateHz;
+    const samples = spaced(
+      sensor_id,
+      records.map((r) => [r.vx, r.vy, r.vz]),
+      end,
+      1000 / rate,
+      p.seq ?? null,
+    );
+    const last = records[records.length - 1]!;
+    return { samples, status: { temperature_c: last.temperatureC } };
+  }
+  if (Array.isArray(obj.samples)) {
+    const p = validate(batchSchema, obj, 'telemetry batch');
+    const period = 1000 / p.rate_hz;
+    const seq = p.seq ?? null;
+    if (obj.t0 !== undefined && obj.t0 !== null) {
+      // t0 stamps the first sample of the batch.
+      const start = wireTime(obj, receivedAt, 't0');
+      return { samples: spaced(sensor_id, p.samples, start + (p.samples.length - 1) * period, period, seq), status: null };
+    }
+    const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
+    return { samples: spaced(sensor_id, p.samples, end, period, seq), status: null };
+  }
+  const p = validate(sampleSchema, obj, 'telemetry sample');
+  const ts = wireTime(obj, receivedAt, 'ts', 'timestamp');
+  const status: Record<string, unknown> = {};
+  if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
+  const temp = p.temperature_c ?? p.temperature;
+  if (temp !== undefined && temp !== null) status.temperature_c = temp;
+  return {
+    samples: [{ sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z }],
+    status: Object.keys(status).length ? status : null,
+  };
+}
+
+const impactSchema = z.object({
+  event_type: z
+    .string()
+    .max(32)
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['HIT', 'IMPACT'])),
+  sensor_id: z.string(),
+  plate_id: z.union([shortText, z.number()]).optional().nullable(),
+  peak_amplitude: optNum,
+  rms_amplitude: optNum,
+  duration_ms: optNum,
+  t_rel_ms: optNum,
+  timestamp_ns: z.union([z.string().max(32), z.number()]).optional().nullable(),
+  timestamp: timeField,
+});
+
+function impact(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const obj = flatten(raw, 'data');
+  const p = validate(impactSchema, obj, 'impact');
+  const sensor_id = deviceIdFrom(obj, '', 'sensor_id');
+  let ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
+  if ((obj.timestamp === undefined || obj.timestamp === null) && p.timestamp_ns !== undefined && p.timestamp_ns !== null) {
+    const ns = Number(p.timestamp_ns);
+    if (Number.isFinite(ns) && ns > 1e15) ts = Math.round(ns / 1e6);
+  }
+  const data: Record<string, unknown> = { sensor_id, source: 'bridge' };
+  if (p.plate_id !== undefined && p.plate_id !== null) data.plate_id = String(p.plate_id);
+  for (const k of ['peak_amplitude', 'rms_amplitude', 'duration_ms', 't_rel_ms'] as const) {
+    const v = p[k];
+    if (v !== undefined && v !== null) data[k] = k === 'duration_ms' || k === 't_rel_ms' ? Math.round(v) : v;
+  }
+  if (p.timestamp_ns !== undefined && p.timestamp_ns !== null) data.timestamp_ns = String(p.timestamp_ns);
+  return { kind: 'impact', device_id: sensor_id, ts, data };
+}
+
+const looseObject = z.record(z.string(), z.unknown());
+const runEventSchema = z.object({ event_type: z.string().min(1).max(64) });
+
+/** Statuses keep their fields (flattened) plus normalized names the views rely on. */
+function statusData(raw: Record<string, unknown>): Record<string, unknown> {
+  const obj = flatten(raw, 'status');
+  validate(looseObject, obj, 'status');
+  const data: Record<string, unknown> = { ...obj };
+  const state = obj.connection ?? obj.state ?? obj.connection_state ?? obj.status;
+  if (typeof state === 'string') data.state = state.slice(0, 64);
+  else if (typeof obj.connected === 'boolean') data.state = obj.connected ? 'connected' : 'disconnected';
+  const temp = obj.temperature_c ?? obj.temperature;
+  if (typeof temp === 'number' && Number.isFinite(temp)) data.temperature_c = temp;
+  const rssi = obj.rssi ?? obj.signal_strength ?? obj.rssi_dbm;
+  if (typeof rssi === 'number' && Number.isFinite(rssi)) data.rssi = rssi;
+  const battery = obj.battery ?? obj.battery_level ?? obj.battery_pct;
+  if (typeof battery === 'number' && Number.isFinite(battery)) data.battery = battery;
+  const cal = obj.calibration;
+  if (cal && typeof cal === 'object' && !Array.isArray(cal)) {
+    const c = cal as Record<string, unknown>;
+    if (typeof c.calibrated === 'boolean') data.calibrated = c.calibrated;
+    else if (c.baseline !== undefined) data.calibrated = true;
+  } else if (typeof obj.calibrated === 'boolean') data.calibrated = obj.calibrated;
+  return data;
+}
+
+export function parseRange(
+  levels: string[],
+  payload: Uint8Array,
+  receivedAt: number,
+  opts: { defaultRateHz?: number } = {},
+): ParseResult {
+  const family = 'range';
+  const [root, a, b] = levels;
+  try {
+    const known =
+      (root === 'bridge' && a === 'status' && levels.length === 2) ||
+      (root === 'system' && a === 'health' && levels.length === 2) ||
+      (root === 'timer' && (a === 'events' || a === 'status') && levels.length === 2) ||
+      (root === 'sensor' && (b === 'telemetry' || b === 'status') && levels.length === 3) ||
+      (root === 'detection' && (a === 'impacts' || a === 'shots') && levels.length === 2) ||
+      (root === 'run' && (b === 'events' || b === 'status') && levels.length === 3);
+    // Commands are the console's own output; other levels are not part of the tree.
+    if (!known) return { outcome: 'unhandled' };
+
+    const obj = parseJsonObject(payload);
+    const ev = (kind: ParsedEvent['kind'], device_id: string, data: Record<string, unknown>): ParseResult => ({
+      outcome: 'events',
+      family,
+      events: [{ kind, device_id, ts: wireTime(data, receivedAt, 'timestamp', 'ts'), data }],
+      samples: [],
+    });
+
+    if (root === 'timer' && a === 'events') {
+      return { outcome: 'events', family, events: [timerEvent(obj, receivedAt)], samples: [] };
+    }
+    if (root === 'timer') {
+      const data = statusData(obj);
+      return ev('timer.status', deviceIdFrom(data, 'timer', 'timer_id', 'device_id'), data);
+    }
+    if (root === 'bridge') {
+      const data = statusData(obj);
+      return ev('bridge.status', deviceIdFrom(data, 'bridge', 'bridge_id'), data);
+    }
+    if (root === 'system') {
+      const data = statusData(obj);
+      return ev('system.health', deviceIdFrom(data, 'bridge', 'bridge_id'), data);
+    }
+    if (root === 'sensor') {
+      const sensorId = idFromTopic(a, 'sensor id');
+      if (b === 'status') return ev('sensor.status', sensorId, { ...statusData(obj), sensor_id: sensorId });
+      const { samples, status } = telemetry(sensorId, obj, receivedAt, opts.defaultRateHz ?? 50);
+      const events: ParsedEvent[] = status
+        ? [{ kind: 'sensor.status', device_id: sensorId, ts: samples[samples.length - 1]!.ts, data: { sensor_id: sensorId, ...status, from_telemetry: true } }]
+        : [];
+      return { outcome: 'events', family, events, samples };
+    }
+    if (root === 'detection' && a === 'impacts') {
+      return { outcome: 'events', family, events: [impact(obj, receivedAt)], samples: [] };
+    }
+    if (root === 'detection') {
+      const data = flatten(obj, 'data');
+      return ev('shot.detected', deviceIdFrom(data, 'bridge', 'sensor_id', 'device_id'), data);
+    }
+    // run/{run_id}/events|status
+    const runId = idFromTopic(a, 'run id');
+    if (b === 'events') {
+      const data = flatten(obj, 'data');
+      const p = validate(runEventSchema, data, 'run event');
+      return ev('run.event', runId, { ...data, event_type: p.event_type.toUpperCase(), run_id: runId });
+    }
+    return ev('run.status', runId, { ...statusData(obj), run_id: runId });
+  } catch (err) {
+    if (err instanceof RejectError) return { outcome: 'reject', family, code: err.code, reason: err.message };
+    throw err;
+  }
+}

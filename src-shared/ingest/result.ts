@@ -1,0 +1,42 @@
+import type { EventKind } from '../events/model';
+
+/** Why a message was rejected; counters are kept per code. */
+export type RejectCode =
+  | 'too_large'
+  | 'binary'
+  | 'malformed_json'
+  | 'not_an_object'
+  | 'schema'
+  | 'invalid_id'
+  | 'bad_frame';
+
+export interface ParsedEvent {
+  kind: EventKind;
+  device_id: string;
+  /** Epoch ms when it happened (device time, or receive time when the device gave none). */
+  ts: number;
+  data: Record<string, unknown>;
+}
+
+export interface ParsedSample {
+  sensor_id: string;
+  ts: number;
+  seq: number | null;
+  x: number;
+  y: number;
+  z: number;
+}
+
+export type ParseResult =
+  | { outcome: 'events'; family: string; events: ParsedEvent[]; samples: ParsedSample[] }
+  | { outcome: 'reject'; family: string; code: RejectCode; reason: string }
+  | { outcome: 'unhandled' };
+
+export class RejectError extends Error {
+  constructor(
+    readonly code: RejectCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
