@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { Store, type StoreItem } from './store';
+import { MIGRATIONS } from './migrations';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+let dir: string;
+let store: Store;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'marshal-store-'));
+  store = new Store(dir);
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const shot = (payload: string, receivedAt = 1000): StoreItem => ({
+  type: 'accept',
+  topic: 'leadville/timer/events',
+  payload: enc(payload),
+  qos: 1,
+  retained: false,
+  receivedAt,
+  events: [{ kind: 'timer.shot', device_id: 'timer', ts: receivedAt, data: { shot_number: 1, time_ms: 1000 } }],
+  samples: [],
+});
+
+describe('Store', () => {
+  it('uses WAL and records the applied migrations', () => {
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+  });
+
+  it('stores a repeated message once and counts the duplicate', () => {
+    const [a] = store.commit([shot('{"a":1}')]);
+    const [b] = store.commit([shot('{"a":1}', 2000)]);
+    expect(a!.duplicate).toBe(false);
+    expect(a!.events).toHaveLength(1);
+    expect(b!.duplicate).toBe(true);
+    expect(store.listEvents({ limit: 10 })).toHaveLength(1);
+    expect(store.counter('duplicates')).toBe(1);
+    expect(store.counter('messages_in')).toBe(2);
+  });
+
+  it('keeps rejects with a capped payload and counts them per reason', () => {
+    const big = 'x'.repeat(10_000);
+    const [o] = store.commit([{ type: 'reject', topic: 't', payload: enc(big), receivedAt: 5, code: 'schema', reason: 'bad' }]);
+    expect(o!.reject).toMatchObject({ topic: 't', reason: 'bad' });
+    const row = store.db.prepare('SELECT length(payload) AS n, payload_size FROM rejects').get() as { n: number; payload_size: number };
+    expect(row.n).toBeLessThan(big.length);
+    expect(row.payload_size).toBe(big.length);
+    expect(store.rejectsByReason()).toEqual({ schema: 1 });
+    expect(store.listRejects(10).total).toBe(1);
+  });
+
+  it('pages events newest first with a before cursor and filters by kind', () => {
+    store.commit([shot('{"n":1}'), shot('{"n":2}'), shot('{"n":3}')]);
+    const first = store.listEvents({ limit: 2 });
+    expect(first.map((e) => e.id)).toEqual([3, 2]);
+    expect(store.listEvents({ limit: 2, before: 2 }).map((e) => e.id)).toEqual([1]);
+    expect(store.listEvents({ kind: 'impact', limit: 10 })).toEqual([]);
+  });
+
+  it('keeps counters across a reopen', () => {
+    store.commit([shot('{"n":1}')], new Map([['unhandled', 2]]));
+    store.close();
+    store = new Store(dir);
+    expect(store.counter('messages_in')).toBe(1);
+    expect(store.counter('unhandled')).toBe(2);
+  });
+
+  it('folds raw samples older than the window into one row per second', () => {
+    const samples = Array.from({ length: 100 }, (_, i) => ({ sensor_id: 's1', ts: 10_000 + i * 20, seq: i, x: i % 2 ? 5 : -3, y: 0, z: 1 }));
+    store.commit([{ type: 'accept', topic: 'leadville/sensor/s1/telemetry', payload: enc('batch'), qos: 0, retained: false, receivedAt: 12_000, events: [], samples }]);
+    const folded = store.downsample(11_000);
+    expect(folded).toBe(50);
+    const rows = store.db.prepare('SELECT ts, n, x_min, x_max, peak FROM samples_1s').all();
+    expect(rows).toEqual([{ ts: 10_000, n: 50, x_min: -3, x_max: 5, peak: 5 }]);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM samples').get() as { n: number }).n).toBe(50);
+  });
+
+  it('rolls a failed batch back entirely', () => {
+    const bad = { ...shot('{"x":1}'), payload: undefined as unknown as Uint8Array };
+    expect(() => store.commit([shot('{"ok":1}'), bad])).toThrow();
+    expect(store.listEvents({ limit: 10 })).toEqual([]);
+    expect(store.counter('messages_in')).toBe(0);
+    const raw = new Database(join(dir, 'marshal.sqlite'), { readonly: true });
+    expect((raw.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
+    raw.close();
+  });
+});
