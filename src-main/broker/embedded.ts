@@ -15,6 +15,8 @@ export interface EmbeddedOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  /** Retained messages to restore at start (the store keeps them across restarts). */
+  retained?: () => { topic: string; payload: Buffer; qos: number }[];
 }
 
 function lanHosts(): string[] {
@@ -101,6 +103,9 @@ export class EmbeddedBroker implements BrokerAdapter {
       },
     });
     this.aedes = aedes;
+    for (const r of this.opts.retained?.() ?? []) {
+      await this.publish(r.topic, r.payload, { qos: r.qos ? 1 : 0, retain: true });
+    }
     aedes.on('client', (client) => {
       const conn = client.conn as Socket;
       this.connected.set(client.id, {

@@ -53,6 +53,7 @@ export function createCore(config: CoreConfig): CoreInternals {
           tlsCert: config.tlsCert,
           tlsKey: config.tlsKey,
           tlsPort: config.tlsPort,
+          retained: () => store.retainedMessages(),
         },
         sink,
       );

@@ -101,6 +101,12 @@ export class IngestPipeline {
     const monitorSources: { msg: Inbound; outcome: MonitorMessage['outcome']; reason?: string }[] = [];
     let unhandled = 0;
     for (const msg of batch) {
+      if (msg.retain && msg.payload.length === 0) {
+        index.push(items.length);
+        items.push({ type: 'clear-retained', topic: msg.topic, receivedAt: msg.receivedAt });
+        monitorSources.push({ msg, outcome: 'unhandled', reason: 'retained message cleared' });
+        continue;
+      }
       let result;
       try {
         result = parseMessage(msg.topic, msg.payload, msg.receivedAt, this.opts);

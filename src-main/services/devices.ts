@@ -58,7 +58,7 @@ export class DeviceRegistry {
     for (const r of rows) {
       const e = this.entry(r.family, r.device_id, r.role);
       Object.assign(e, { name: r.name, firmware: r.firmware, battery: r.battery, rssi: r.rssi, last_seen: r.last_seen });
-      e.status = r.status ? (JSON.parse(r.status) as Record<string, unknown>) : null;
+      if (r.status) this.applyStatus(e, JSON.parse(r.status) as Record<string, unknown>, r.last_seen ?? 0);
       e.dirty = false;
     }
   }

@@ -84,4 +84,18 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'retained',
+    sql: `
+      -- The last retained message per topic, so the embedded broker still has devices' statuses
+      -- after a restart.
+      CREATE TABLE retained (
+        topic TEXT PRIMARY KEY,
+        payload BLOB NOT NULL,
+        qos INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

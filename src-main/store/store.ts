@@ -22,7 +22,9 @@ export type StoreItem =
       events: ParsedEvent[];
       samples: ParsedSample[];
     }
-  | { type: 'reject'; topic: string; payload: Uint8Array; receivedAt: number; code: RejectCode; reason: string };
+  | { type: 'reject'; topic: string; payload: Uint8Array; receivedAt: number; code: RejectCode; reason: string }
+  /** An empty retained publish: MQTT's way to clear a topic's retained message. */
+  | { type: 'clear-retained'; topic: string; receivedAt: number };
 
 export interface ItemOutcome {
   duplicate: boolean;
@@ -89,6 +91,10 @@ export class Store {
       insertReject: db.prepare(
         'INSERT INTO rejects (topic, received_at, reason_code, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?, ?)',
       ),
+      upsertRetained: db.prepare(
+        'INSERT INTO retained (topic, payload, qos, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(topic) DO UPDATE SET payload = excluded.payload, qos = excluded.qos, updated_at = excluded.updated_at',
+      ),
+      deleteRetained: db.prepare('DELETE FROM retained WHERE topic = ?'),
       bumpCounter: db.prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
@@ -115,6 +121,11 @@ export class Store {
     const outcomes: ItemOutcome[] = [];
     for (const item of items) {
       add('messages_in');
+      if (item.type === 'clear-retained') {
+        this.stmt.deleteRetained.run(item.topic);
+        outcomes.push({ duplicate: false, events: [] });
+        continue;
+      }
       if (item.type === 'reject') {
         const kept = item.payload.subarray(0, REJECT_PAYLOAD_CAP);
         const info = this.stmt.insertReject.run(item.topic, item.receivedAt, item.code, item.reason, kept, item.payload.length);
@@ -141,6 +152,7 @@ export class Store {
         item.retained ? 1 : 0,
         item.payload,
       );
+      if (item.retained) this.stmt.upsertRetained.run(item.topic, item.payload, item.qos, item.receivedAt);
       if (info.changes === 0) {
         add('duplicates');
         outcomes.push({ duplicate: true, events: [] });
@@ -175,6 +187,10 @@ export class Store {
     // Only after the statements succeeded; a rollback throws before we get here.
     for (const [name, n] of delta) this.counters.set(name, (this.counters.get(name) ?? 0) + n);
     return outcomes;
+  }
+
+  retainedMessages(): { topic: string; payload: Buffer; qos: number }[] {
+    return this.db.prepare('SELECT topic, payload, qos FROM retained ORDER BY topic').all() as { topic: string; payload: Buffer; qos: number }[];
   }
 
   counter(name: string): number {
