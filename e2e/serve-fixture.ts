@@ -48,6 +48,8 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 }
 
 export const test = base.extend<{ served: Served }>({
+  // Playwright fixtures must destructure their dependencies, even when there are none.
+  // eslint-disable-next-line no-empty-pattern
   served: async ({}, use) => {
     const { served, proc } = await startServe();
     try {
