@@ -16,16 +16,23 @@ export interface Served {
 /** Starts the built headless console on free ports in a throw-away data dir; ready = URLs printed. */
 async function startServe(): Promise<{ served: Served; proc: ChildProcess }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'marshal-e2e-'));
-  const proc = spawn(process.execPath, [join(ROOT, 'out/main/serve.js'), '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [join(ROOT, 'out/main/serve.js'), '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: proc.stdout! });
   const urls: string[] = [];
   const served = await new Promise<Served>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not print its URLs in time; stderr: ${stderr}`)), 30_000);
+    const timer = setTimeout(
+      () => reject(new Error(`serve did not print its URLs in time; stderr: ${stderr}`)),
+      30_000,
+    );
     proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
     lines.on('line', (line) => {
       urls.push(line.trim());
@@ -65,10 +72,14 @@ export { expect } from '@playwright/test';
 
 /** Runs the simulator CLI against the console for a while; resolves the process handle. */
 export function simulate(brokerUrl: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src-main/simulator/cli.ts'), '--broker-url', brokerUrl, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  return spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src-main/simulator/cli.ts'), '--broker-url', brokerUrl, ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 export async function stopSimulator(proc: ChildProcess): Promise<void> {

@@ -2,8 +2,21 @@ import mqtt from 'mqtt';
 import { expect, simulate, stopSimulator, test } from './serve-fixture';
 
 test.describe('serve + simulator in Chromium', () => {
-  test('live shots appear, sensors show measured rates, the monitor shows a reject', async ({ page, served }) => {
-    const sim = simulate(served.mqttUrl, ['--scenario', 'range', '--rate', '50', '--sensors', '3', '--seed', '7', '--quiet']);
+  test('live shots appear, sensors show measured rates, the monitor shows a reject', async ({
+    page,
+    served,
+  }) => {
+    const sim = simulate(served.mqttUrl, [
+      '--scenario',
+      'range',
+      '--rate',
+      '50',
+      '--sensors',
+      '3',
+      '--seed',
+      '7',
+      '--quiet',
+    ]);
     try {
       await page.goto(served.httpUrl);
       await expect(page.locator('html[data-app-state="ready"]')).toBeAttached();
@@ -13,7 +26,10 @@ test.describe('serve + simulator in Chromium', () => {
       await expect(page.getByTestId('shot-row').first()).toBeVisible({ timeout: 45_000 });
 
       // Sensors: three simulated sensors with a measured rate near 50 Hz.
-      await page.getByRole('button', { name: /sensors/i }).first().click();
+      await page
+        .getByRole('button', { name: /sensors/i })
+        .first()
+        .click();
       const rows = page.getByTestId('sensor-row');
       await expect(rows).toHaveCount(3, { timeout: 30_000 });
       await expect
@@ -28,7 +44,10 @@ test.describe('serve + simulator in Chromium', () => {
       const client = await mqtt.connectAsync(served.mqttUrl);
       await client.publishAsync('leadville/timer/events', '{"event_type": "SHOT", "time": oops}', { qos: 1 });
       await client.endAsync();
-      await page.getByRole('button', { name: /monitor/i }).first().click();
+      await page
+        .getByRole('button', { name: /monitor/i })
+        .first()
+        .click();
       const reject = page.getByTestId('reject-row').first();
       await expect(reject).toContainText('leadville/timer/events');
       await expect(reject).toContainText(/malformed JSON/i);
@@ -46,10 +65,20 @@ test.describe('serve + simulator in Chromium', () => {
       void d.dismiss();
     });
     const client = await mqtt.connectAsync(served.mqttUrl);
-    await client.publishAsync('leadville/timer/events', JSON.stringify({ event_type: 'START', string_number: 1 }), { qos: 1 });
+    await client.publishAsync(
+      'leadville/timer/events',
+      JSON.stringify({ event_type: 'START', string_number: 1 }),
+      { qos: 1 },
+    );
     await client.publishAsync(
       'leadville/detection/impacts',
-      JSON.stringify({ event_type: 'HIT', sensor_id: 'bt50-01', plate_id: '<img src=x onerror=alert(1)>', peak_amplitude: 30, t_rel_ms: 500 }),
+      JSON.stringify({
+        event_type: 'HIT',
+        sensor_id: 'bt50-01',
+        plate_id: '<img src=x onerror=alert(1)>',
+        peak_amplitude: 30,
+        t_rel_ms: 500,
+      }),
       { qos: 1 },
     );
     await client.endAsync();

@@ -20,7 +20,11 @@ function defaultRendererDir(): string {
 async function main(): Promise<void> {
   let config;
   try {
-    config = resolveConfig({ argv: process.argv.slice(2), env: process.env, defaultDataDir: join(homedir(), '.marshal') });
+    config = resolveConfig({
+      argv: process.argv.slice(2),
+      env: process.env,
+      defaultDataDir: join(homedir(), '.marshal'),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`marshal serve: ${err.message}\n`);
@@ -37,7 +41,9 @@ async function main(): Promise<void> {
   });
   for (const url of core.mqttUrls()) process.stdout.write(`${url}\n`);
   for (const url of host.urls) process.stdout.write(`${url}\n`);
-  process.stderr.write(`marshal: data in ${config.dataDir}${config.lan ? ' (LAN mode: devices need credentials)' : ''}\n`);
+  process.stderr.write(
+    `marshal: data in ${config.dataDir}${config.lan ? ' (LAN mode: devices need credentials)' : ''}\n`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

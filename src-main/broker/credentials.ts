@@ -42,7 +42,8 @@ export class CredentialStore {
 
   /** Adds (or replaces) a device's credential and returns the password, shown once. */
   add(family: Family, deviceId: string, password = randomBytes(18).toString('base64url')): string {
-    if (!FAMILIES.includes(family)) throw new Error(`unknown family "${family}" (known: ${FAMILIES.join(', ')})`);
+    if (!FAMILIES.includes(family))
+      throw new Error(`unknown family "${family}" (known: ${FAMILIES.join(', ')})`);
     if (!isValidDeviceId(deviceId)) throw new Error('device id must match [A-Za-z0-9._:-]{1,64}');
     const salt = randomBytes(16).toString('hex');
     this.users.set(deviceId, {
@@ -97,22 +98,42 @@ function matches(filter: string, topic: string): boolean {
 }
 
 /** Topic filters a device may publish to and subscribe to, bound to its own id. */
-export function aclFor(cred: Pick<Credential, 'family' | 'device_id'>, rangePrefix: string): { publish: string[]; subscribe: string[] } {
+export function aclFor(
+  cred: Pick<Credential, 'family' | 'device_id'>,
+  rangePrefix: string,
+): { publish: string[]; subscribe: string[] } {
   const id = cred.device_id;
   switch (cred.family) {
     case 'range':
       // A range bridge relays a whole range: its tree, minus what only the console sends.
-      return { publish: [`${rangePrefix}/#`], subscribe: [`${rangePrefix}/timer/command`, `${rangePrefix}/sensor/+/command`, `${rangePrefix}/run/#`] };
+      return {
+        publish: [`${rangePrefix}/#`],
+        subscribe: [
+          `${rangePrefix}/timer/command`,
+          `${rangePrefix}/sensor/+/command`,
+          `${rangePrefix}/run/#`,
+        ],
+      };
     case 'whackamole':
       return {
-        publish: [`whackamole/${id}/hello`, `whackamole/${id}/status`, `whackamole/${id}/session`, `whackamole/${id}/ack`],
+        publish: [
+          `whackamole/${id}/hello`,
+          `whackamole/${id}/status`,
+          `whackamole/${id}/session`,
+          `whackamole/${id}/ack`,
+        ],
         subscribe: [`whackamole/${id}/config`, `whackamole/${id}/command`],
       };
     case 'neurogame':
       return { publish: [`neurogame/${id}/events`], subscribe: [] };
     case 'gateway':
       return {
-        publish: [`devices/${id}/sensor_data`, `devices/${id}/status`, `devices/${id}/alerts`, `devices/${id}/commands/ack`],
+        publish: [
+          `devices/${id}/sensor_data`,
+          `devices/${id}/status`,
+          `devices/${id}/alerts`,
+          `devices/${id}/commands/ack`,
+        ],
         subscribe: [`devices/${id}/commands`],
       };
     case 'console':
@@ -120,17 +141,30 @@ export function aclFor(cred: Pick<Credential, 'family' | 'device_id'>, rangePref
   }
 }
 
-export function mayPublish(cred: Pick<Credential, 'family' | 'device_id'>, topic: string, rangePrefix: string): boolean {
+export function mayPublish(
+  cred: Pick<Credential, 'family' | 'device_id'>,
+  topic: string,
+  rangePrefix: string,
+): boolean {
   const acl = aclFor(cred, rangePrefix);
   // Commands for range devices come from the console only.
   if (cred.family === 'range' && /\/command$/.test(topic)) return false;
   return acl.publish.some((f) => matches(f, topic));
 }
 
-export function maySubscribe(cred: Pick<Credential, 'family' | 'device_id'>, filter: string, rangePrefix: string): boolean {
+export function maySubscribe(
+  cred: Pick<Credential, 'family' | 'device_id'>,
+  filter: string,
+  rangePrefix: string,
+): boolean {
   const acl = aclFor(cred, rangePrefix);
   // A subscription is allowed when every topic it can match is allowed: equal or narrower filters.
-  return acl.subscribe.some((allowed) => allowed === filter || (!filter.includes('#') && !filter.includes('+') && matches(allowed, filter)) || narrower(filter, allowed));
+  return acl.subscribe.some(
+    (allowed) =>
+      allowed === filter ||
+      (!filter.includes('#') && !filter.includes('+') && matches(allowed, filter)) ||
+      narrower(filter, allowed),
+  );
 }
 
 function narrower(filter: string, allowed: string): boolean {

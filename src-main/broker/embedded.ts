@@ -98,7 +98,8 @@ export class EmbeddedBroker implements BrokerAdapter {
       authorizeSubscribe: (client, sub, done) => {
         if (!lan) return done(null, sub);
         const cred = this.auth.get(client);
-        if (!cred || !maySubscribe(cred, sub.topic, rangePrefix)) return done(new Error(`not authorized to subscribe to ${sub.topic}`));
+        if (!cred || !maySubscribe(cred, sub.topic, rangePrefix))
+          return done(new Error(`not authorized to subscribe to ${sub.topic}`));
         done(null, sub);
       },
     });
@@ -158,7 +159,11 @@ export class EmbeddedBroker implements BrokerAdapter {
     return [...this.connected.values()];
   }
 
-  publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    opts: { qos?: 0 | 1; retain?: boolean } = {},
+  ): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not running'));
     return new Promise((resolve, reject) =>

@@ -115,7 +115,14 @@ export class ExternalBroker implements BrokerAdapter {
       client.on('message', (topic, payload, packet) => {
         // QoS 1/2 went through customHandleAcks; QoS 0 arrives only here.
         if (packet.qos === 0) {
-          this.sink({ topic, payload, qos: 0, retain: packet.retain, receivedAt: Date.now(), clientId: null });
+          this.sink({
+            topic,
+            payload,
+            qos: 0,
+            retain: packet.retain,
+            receivedAt: Date.now(),
+            clientId: null,
+          });
         }
       });
       client.on('error', (err) => {
@@ -158,10 +165,16 @@ export class ExternalBroker implements BrokerAdapter {
     return [];
   }
 
-  publish(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; retain?: boolean } = {}): Promise<void> {
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    opts: { qos?: 0 | 1; retain?: boolean } = {},
+  ): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(new Error('not connected'));
-    return client.publishAsync(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false }).then(() => undefined);
+    return client
+      .publishAsync(topic, payload, { qos: opts.qos ?? 1, retain: opts.retain ?? false })
+      .then(() => undefined);
   }
 
   async stop(): Promise<void> {

@@ -6,16 +6,38 @@ const base = { env: {}, defaultDataDir: '/tmp/marshal-default' };
 describe('resolveConfig', () => {
   it('defaults to an embedded broker on 1883 and HTTP on 8000 with the default data dir', () => {
     const c = resolveConfig({ ...base, argv: [] });
-    expect(c).toMatchObject({ mqttPort: 1883, httpPort: 8000, lan: false, brokerUrl: undefined, dataDir: '/tmp/marshal-default', neurogameApiKey: 'dev-key-change-me', maxPayloadBytes: 262144 });
+    expect(c).toMatchObject({
+      mqttPort: 1883,
+      httpPort: 8000,
+      lan: false,
+      brokerUrl: undefined,
+      dataDir: '/tmp/marshal-default',
+      neurogameApiKey: 'dev-key-change-me',
+      maxPayloadBytes: 262144,
+    });
   });
   it('takes flags over the environment', () => {
-    const c = resolveConfig({ argv: ['--data-dir', '/tmp/a', '--mqtt-port', '0', '--http-port', '0', '--lan'], env: { MARSHAL_DATA_DIR: '/tmp/b' }, defaultDataDir: '/x' });
+    const c = resolveConfig({
+      argv: ['--data-dir', '/tmp/a', '--mqtt-port', '0', '--http-port', '0', '--lan'],
+      env: { MARSHAL_DATA_DIR: '/tmp/b' },
+      defaultDataDir: '/x',
+    });
     expect(c).toMatchObject({ dataDir: '/tmp/a', mqttPort: 0, httpPort: 0, lan: true });
-    expect(resolveConfig({ argv: [], env: { MARSHAL_DATA_DIR: '/tmp/b' }, defaultDataDir: '/x' }).dataDir).toBe('/tmp/b');
+    expect(
+      resolveConfig({ argv: [], env: { MARSHAL_DATA_DIR: '/tmp/b' }, defaultDataDir: '/x' }).dataDir,
+    ).toBe('/tmp/b');
   });
   it('reads MQTT_BROKER/MQTT_PORT/MQTT_USERNAME/MQTT_PASSWORD as an external broker', () => {
-    const c = resolveConfig({ ...base, argv: [], env: { MQTT_BROKER: 'venue.local', MQTT_PORT: '1884', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' } });
-    expect(c).toMatchObject({ brokerUrl: 'mqtt://venue.local:1884', brokerUsername: 'u', brokerPassword: 'p' });
+    const c = resolveConfig({
+      ...base,
+      argv: [],
+      env: { MQTT_BROKER: 'venue.local', MQTT_PORT: '1884', MQTT_USERNAME: 'u', MQTT_PASSWORD: 'p' },
+    });
+    expect(c).toMatchObject({
+      brokerUrl: 'mqtt://venue.local:1884',
+      brokerUsername: 'u',
+      brokerPassword: 'p',
+    });
     expect(resolveConfig({ ...base, argv: [], env: { MQTT_BROKER: 'h' } }).brokerUrl).toBe('mqtt://h:1883');
   });
   it('refuses bad ports, unknown flags, non-MQTT URLs and half a TLS pair', () => {

@@ -33,14 +33,16 @@ const options = {
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number 0-65535, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ConfigError(`${name} must be a port number 0-65535, got "${value}"`);
   return n;
 }
 
 function positive(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got "${value}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`${name} must be a positive number, got "${value}"`);
   return n;
 }
 
@@ -60,7 +62,9 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
   let brokerUrl = values['broker-url'];
   if (!brokerUrl && env.MQTT_BROKER) {
     const host = env.MQTT_BROKER;
-    brokerUrl = /^[a-z]+:\/\//i.test(host) ? host : `mqtt://${host}:${port(env.MQTT_PORT, 'MQTT_PORT', 1883)}`;
+    brokerUrl = /^[a-z]+:\/\//i.test(host)
+      ? host
+      : `mqtt://${host}:${port(env.MQTT_PORT, 'MQTT_PORT', 1883)}`;
   }
   if (brokerUrl) {
     let url: URL;
@@ -76,7 +80,8 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
 
   const tlsCert = values['tls-cert'] ?? env.MARSHAL_TLS_CERT;
   const tlsKey = values['tls-key'] ?? env.MARSHAL_TLS_KEY;
-  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw new ConfigError('a TLS listener needs both --tls-cert and --tls-key');
+  if (Boolean(tlsCert) !== Boolean(tlsKey))
+    throw new ConfigError('a TLS listener needs both --tls-cert and --tls-key');
 
   return {
     dataDir,

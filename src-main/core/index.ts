@@ -1,7 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import type { MarshalEvent, SampleTuple } from '../../src-shared/events/model';
 import { parseWireTime, toIso } from '../../src-shared/events/time';
-import { ContractError, type Handlers, type HealthSnapshot, type MonitorMessage, type PushMap, type PushName, type RejectRow, type Stats } from '../../src-shared/contract';
+import {
+  ContractError,
+  type Handlers,
+  type HealthSnapshot,
+  type MonitorMessage,
+  type PushMap,
+  type PushName,
+  type RejectRow,
+  type Stats,
+} from '../../src-shared/contract';
 import { EmbeddedBroker } from '../broker/embedded';
 import { ExternalBroker, redactUrl } from '../broker/external';
 import type { BrokerAdapter } from '../broker/types';
@@ -41,7 +50,13 @@ export function createCore(config: CoreConfig): CoreInternals {
   const sink = (msg: Parameters<IngestPipeline['push']>[0]) => pipeline.push(msg);
   const broker: BrokerAdapter = config.brokerUrl
     ? new ExternalBroker(
-        { url: config.brokerUrl, username: config.brokerUsername, password: config.brokerPassword, caFile: config.brokerCa, dataDir: config.dataDir },
+        {
+          url: config.brokerUrl,
+          username: config.brokerUsername,
+          password: config.brokerPassword,
+          caFile: config.brokerCa,
+          dataDir: config.dataDir,
+        },
         sink,
       )
     : new EmbeddedBroker(
@@ -170,7 +185,8 @@ export function createCore(config: CoreConfig): CoreInternals {
   const cursor = (value: string | undefined, name: string): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new ContractError(`${name} must be a cursor from a previous page`);
+    if (!Number.isInteger(n) || n < 0)
+      throw new ContractError(`${name} must be a cursor from a previous page`);
     return n;
   };
 
@@ -185,7 +201,13 @@ export function createCore(config: CoreConfig): CoreInternals {
         if (t === null) throw new ContractError('since must be an ISO-8601 timestamp');
         since = t;
       }
-      const events = store.listEvents({ kind: req.kind, device_id: req.device_id, since, before: cursor(req.before, 'before'), limit });
+      const events = store.listEvents({
+        kind: req.kind,
+        device_id: req.device_id,
+        since,
+        before: cursor(req.before, 'before'),
+        limit,
+      });
       const last = events.at(-1);
       return { events, next: events.length === limit && last ? String(last.id) : null };
     },

@@ -48,7 +48,10 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 /** Query strings are strings: turn the numeric ones into numbers before the contract validates. */
-function queryToRequest(query: Record<string, string | undefined>, numeric: string[]): Record<string, unknown> {
+function queryToRequest(
+  query: Record<string, string | undefined>,
+  numeric: string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (v === undefined || v === '') continue;
@@ -106,7 +109,9 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   app.get<{ Querystring: Record<string, string> }>('/api/events', async (req, reply) => {
     const q = queryToRequest(req.query, ['limit']);
     if (typeof q.kind === 'string' && !(EVENT_KINDS as readonly string[]).includes(q.kind)) {
-      return reply.code(400).send({ error: `unknown kind "${q.kind.slice(0, 40)}"; known: ${EVENT_KINDS.join(', ')}` });
+      return reply
+        .code(400)
+        .send({ error: `unknown kind "${q.kind.slice(0, 40)}"; known: ${EVENT_KINDS.join(', ')}` });
     }
     return call(reply, 'events.list', q);
   });
@@ -118,27 +123,35 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   app.get('/api/clients', async (_req, reply) => call(reply, 'clients.list', undefined));
 
   // The normalized event stream for other screens: one JSON event per message.
-  app.get<{ Querystring: { kinds?: string; exclude?: string } }>('/live', { websocket: true }, (socket: WebSocket, req) => {
-    const pick = (list?: string) =>
-      list ? new Set(list.split(',').filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k))) : null;
-    const kinds = pick(req.query.kinds);
-    const exclude = pick(req.query.exclude);
-    const wants = (k: EventKind) => (!kinds || kinds.has(k)) && (!exclude || !exclude.has(k));
-    const off = core.onCommitted((batch) => {
-      if (socket.readyState !== socket.OPEN) return;
-      const all = wants('sensor.sample') ? batch.events.concat(samplesAsEvents(batch)) : batch.events;
-      for (const e of all) {
-        if (!wants(e.kind)) continue;
-        if (socket.bufferedAmount > MAX_BUFFERED) {
-          liveDropped++;
-          continue;
+  app.get<{ Querystring: { kinds?: string; exclude?: string } }>(
+    '/live',
+    { websocket: true },
+    (socket: WebSocket, req) => {
+      const pick = (list?: string) =>
+        list
+          ? new Set(
+              list.split(',').filter((k): k is EventKind => (EVENT_KINDS as readonly string[]).includes(k)),
+            )
+          : null;
+      const kinds = pick(req.query.kinds);
+      const exclude = pick(req.query.exclude);
+      const wants = (k: EventKind) => (!kinds || kinds.has(k)) && (!exclude || !exclude.has(k));
+      const off = core.onCommitted((batch) => {
+        if (socket.readyState !== socket.OPEN) return;
+        const all = wants('sensor.sample') ? batch.events.concat(samplesAsEvents(batch)) : batch.events;
+        for (const e of all) {
+          if (!wants(e.kind)) continue;
+          if (socket.bufferedAmount > MAX_BUFFERED) {
+            liveDropped++;
+            continue;
+          }
+          socket.send(JSON.stringify(e));
         }
-        socket.send(JSON.stringify(e));
-      }
-    });
-    socket.on('close', off);
-    socket.on('error', off);
-  });
+      });
+      socket.on('close', off);
+      socket.on('error', off);
+    },
+  );
 
   // The console's contract for the browser UI.
   app.get('/ws', { websocket: true }, (socket: WebSocket, req) => {
@@ -154,7 +167,8 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       return;
     }
     const send = (frame: WsServerFrame) => {
-      if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED) socket.send(JSON.stringify(frame));
+      if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED)
+        socket.send(JSON.stringify(frame));
     };
     const offs = PUSH_NAMES.map((name) => core.onPush(name, (payload) => send({ t: 'push', name, payload })));
     socket.on('message', async (raw) => {
@@ -166,7 +180,12 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       }
       const id = typeof frame?.id === 'number' ? frame.id : -1;
       if (frame?.t !== 'call' || !isCommandName(frame.name)) {
-        return send({ t: 'result', id, ok: false, error: `unknown command ${JSON.stringify(frame?.name ?? null).slice(0, 60)}` });
+        return send({
+          t: 'result',
+          id,
+          ok: false,
+          error: `unknown command ${JSON.stringify(frame?.name ?? null).slice(0, 60)}`,
+        });
       }
       try {
         const name = frame.name;
@@ -183,7 +202,13 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     await app.register(fastifyStatic, { root: opts.rendererDir, prefix: '/', index: 'index.html' });
   }
   app.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && !req.url.startsWith('/api/') && !req.url.startsWith('/v1/') && opts.rendererDir && existsSync(opts.rendererDir)) {
+    if (
+      req.method === 'GET' &&
+      !req.url.startsWith('/api/') &&
+      !req.url.startsWith('/v1/') &&
+      opts.rendererDir &&
+      existsSync(opts.rendererDir)
+    ) {
       // Client-side routes fall back to the app.
       return reply.type('text/html').sendFile('index.html');
     }
@@ -196,7 +221,8 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const hosts = ['127.0.0.1'];
   if (opts.lan) {
-    for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) hosts.push(a.address);
+    for (const list of Object.values(networkInterfaces()))
+      for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) hosts.push(a.address);
   }
   return {
     app,

@@ -12,7 +12,12 @@ let pipeline: IngestPipeline;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marshal-pipe-'));
   store = new Store(dir);
-  pipeline = new IngestPipeline(store, { rangePrefix: 'leadville', maxPayloadBytes: 1024, maxBatch: 100, monitorPerBatch: 5 });
+  pipeline = new IngestPipeline(store, {
+    rangePrefix: 'leadville',
+    maxPayloadBytes: 1024,
+    maxBatch: 100,
+    monitorPerBatch: 5,
+  });
 });
 afterEach(() => {
   store.close();

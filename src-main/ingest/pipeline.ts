@@ -112,7 +112,12 @@ export class IngestPipeline {
         result = parseMessage(msg.topic, msg.payload, msg.receivedAt, this.opts);
       } catch (err) {
         // A parser bug must not stop ingest: keep the message as a reject with the reason.
-        result = { outcome: 'reject' as const, family: 'unknown', code: 'schema' as const, reason: `internal parser error: ${(err as Error).message}` };
+        result = {
+          outcome: 'reject' as const,
+          family: 'unknown',
+          code: 'schema' as const,
+          reason: `internal parser error: ${(err as Error).message}`,
+        };
       }
       if (result.outcome === 'unhandled') {
         unhandled++;
@@ -122,7 +127,14 @@ export class IngestPipeline {
       }
       index.push(items.length);
       if (result.outcome === 'reject') {
-        items.push({ type: 'reject', topic: msg.topic, payload: msg.payload, receivedAt: msg.receivedAt, code: result.code, reason: result.reason });
+        items.push({
+          type: 'reject',
+          topic: msg.topic,
+          payload: msg.payload,
+          receivedAt: msg.receivedAt,
+          code: result.code,
+          reason: result.reason,
+        });
         monitorSources.push({ msg, outcome: 'reject', reason: result.reason });
       } else {
         items.push({
@@ -141,7 +153,13 @@ export class IngestPipeline {
 
     let outcomes;
     try {
-      outcomes = this.store.commit(items, new Map([['unhandled', unhandled], ['messages_in', unhandled]]));
+      outcomes = this.store.commit(
+        items,
+        new Map([
+          ['unhandled', unhandled],
+          ['messages_in', unhandled],
+        ]),
+      );
     } catch (err) {
       // Nothing was committed: no acknowledgement, so QoS 1 senders will redeliver.
       this.failures++;
@@ -153,7 +171,14 @@ export class IngestPipeline {
     this.recent.push(Date.now(), batch.length);
     for (const msg of batch) msg.done?.();
 
-    const out: CommittedBatch = { events: [], samples: [], rejects: [], monitor: [], monitorSkipped: 0, clients: new Set() };
+    const out: CommittedBatch = {
+      events: [],
+      samples: [],
+      rejects: [],
+      monitor: [],
+      monitorSkipped: 0,
+      clients: new Set(),
+    };
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i]!;
       if (msg.clientId) out.clients.add(msg.clientId);
@@ -166,7 +191,8 @@ export class IngestPipeline {
         if (o.reject) out.rejects.push(o.reject);
         for (const e of o.events) out.events.push(e);
         if (!o.duplicate && item.type === 'accept') {
-          for (const s of item.samples) out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic });
+          for (const s of item.samples)
+            out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic });
         }
       }
       // The monitor keeps every reject and a bounded sample of the rest.

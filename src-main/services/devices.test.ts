@@ -18,7 +18,12 @@ afterEach(() => {
 });
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
-const ev = (kind: MarshalEvent['kind'], device_id: string, data: Record<string, unknown>, at = T0): MarshalEvent => ({
+const ev = (
+  kind: MarshalEvent['kind'],
+  device_id: string,
+  data: Record<string, unknown>,
+  at = T0,
+): MarshalEvent => ({
   id: 1,
   kind,
   device_id,
@@ -47,15 +52,32 @@ describe('DeviceRegistry', () => {
 
   it('applies sensor status: battery, rssi, temperature, calibration, disconnected state', () => {
     const reg = new DeviceRegistry(db);
-    reg.observeEvents([ev('sensor.status', 's2', { state: 'connected', battery: 71, rssi: -60, temperature_c: 22.5, calibrated: true })]);
-    expect(reg.sensors(T0 + 1000)[0]).toMatchObject({ online: true, battery: 71, rssi: -60, temperature_c: 22.5, calibrated: true });
+    reg.observeEvents([
+      ev('sensor.status', 's2', {
+        state: 'connected',
+        battery: 71,
+        rssi: -60,
+        temperature_c: 22.5,
+        calibrated: true,
+      }),
+    ]);
+    expect(reg.sensors(T0 + 1000)[0]).toMatchObject({
+      online: true,
+      battery: 71,
+      rssi: -60,
+      temperature_c: 22.5,
+      calibrated: true,
+    });
     reg.observeEvents([ev('sensor.status', 's2', { state: 'disconnected' }, T0 + 2000)]);
     expect(reg.sensors(T0 + 2500)[0]!.online).toBe(false);
   });
 
   it('lists timers and bridges as devices and keeps them across a reload', () => {
     const reg = new DeviceRegistry(db);
-    reg.observeEvents([ev('bridge.status', 'bridge', { state: 'online', firmware: '1.2.3' }), ev('timer.shot', 'timer', {})]);
+    reg.observeEvents([
+      ev('bridge.status', 'bridge', { state: 'online', firmware: '1.2.3' }),
+      ev('timer.shot', 'timer', {}),
+    ]);
     reg.save();
     const again = new DeviceRegistry(db).devices(T0 + 1000);
     expect(again.map((d) => [d.device_id, d.role, d.firmware, d.online])).toEqual([

@@ -57,7 +57,13 @@ export class DeviceRegistry {
     }[];
     for (const r of rows) {
       const e = this.entry(r.family, r.device_id, r.role);
-      Object.assign(e, { name: r.name, firmware: r.firmware, battery: r.battery, rssi: r.rssi, last_seen: r.last_seen });
+      Object.assign(e, {
+        name: r.name,
+        firmware: r.firmware,
+        battery: r.battery,
+        rssi: r.rssi,
+        last_seen: r.last_seen,
+      });
       if (r.status) this.applyStatus(e, JSON.parse(r.status) as Record<string, unknown>, r.last_seen ?? 0);
       e.dirty = false;
     }
@@ -133,6 +139,38 @@ export class DeviceRegistry {
           e = this.entry('range', ev.device_id, 'bridge');
           if (ev.kind === 'bridge.status') this.applyStatus(e, ev.data, at);
           break;
+        case 'device.status':
+        case 'device.hello': {
+          const family =
+            typeof ev.data.family === 'string'
+              ? ev.data.family
+              : ev.topic.startsWith('devices/')
+                ? 'gateway'
+                : (ev.topic.split('/')[0] ?? 'unknown');
+          e = this.entry(
+            family,
+            ev.device_id,
+            family === 'whackamole' ? 'booth' : family === 'gateway' ? 'zone' : null,
+          );
+          this.applyStatus(
+            e,
+            ev.kind === 'device.hello' ? { ...ev.data, online: true, from_telemetry: true } : ev.data,
+            at,
+          );
+          break;
+        }
+        case 'game.session':
+        case 'command.ack':
+        case 'gateway.reading':
+        case 'alert': {
+          const family = ev.topic.startsWith('whackamole/')
+            ? 'whackamole'
+            : ev.topic.startsWith('devices/')
+              ? 'gateway'
+              : null;
+          if (family) e = this.entry(family, ev.device_id, family === 'whackamole' ? 'booth' : 'zone');
+          break;
+        }
         default:
           break;
       }
@@ -234,7 +272,18 @@ export class DeviceRegistry {
     const now = Date.now();
     this.db.transaction(() => {
       for (const e of dirty) {
-        upsert.run(e.family, e.device_id, e.name, e.role, e.firmware, e.battery, e.rssi, this.online(e, now) ? 1 : 0, e.last_seen, e.status ? JSON.stringify(e.status) : null);
+        upsert.run(
+          e.family,
+          e.device_id,
+          e.name,
+          e.role,
+          e.firmware,
+          e.battery,
+          e.rssi,
+          this.online(e, now) ? 1 : 0,
+          e.last_seen,
+          e.status ? JSON.stringify(e.status) : null,
+        );
         e.dirty = false;
       }
     })();

@@ -98,4 +98,14 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    name: 'event-dedup-keys',
+    sql: `
+      -- Natural keys (a game session per device, a task event_id) so a repeat sent with a different
+      -- envelope is still stored once.
+      ALTER TABLE events ADD COLUMN dedup_key TEXT;
+      CREATE UNIQUE INDEX events_dedup ON events(kind, dedup_key) WHERE dedup_key IS NOT NULL;
+    `,
+  },
 ];

@@ -26,14 +26,18 @@ const shot = (payload: string, receivedAt = 1000): StoreItem => ({
   qos: 1,
   retained: false,
   receivedAt,
-  events: [{ kind: 'timer.shot', device_id: 'timer', ts: receivedAt, data: { shot_number: 1, time_ms: 1000 } }],
+  events: [
+    { kind: 'timer.shot', device_id: 'timer', ts: receivedAt, data: { shot_number: 1, time_ms: 1000 } },
+  ],
   samples: [],
 });
 
 describe('Store', () => {
   it('uses WAL and records the applied migrations', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[];
+    const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
+      version: number;
+    }[];
     expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
   });
 
@@ -48,11 +52,37 @@ describe('Store', () => {
     expect(store.counter('messages_in')).toBe(2);
   });
 
+  it('stores an event with a known natural key once, even in a different envelope', () => {
+    const session = (payload: string): StoreItem => ({
+      type: 'accept',
+      topic: 'whackamole/cab-1/session',
+      payload: enc(payload),
+      qos: 1,
+      retained: false,
+      receivedAt: 1000,
+      events: [
+        { kind: 'game.session', device_id: 'cab-1', ts: 1000, data: { score: 5, dedup_key: 'cab-1/42' } },
+      ],
+      samples: [],
+    });
+    const [a] = store.commit([session('{"session_id":42,"score":5}')]);
+    const [b] = store.commit([session('{"session_id":42,"score":5,"retry":1}')]);
+    expect(a!.events).toHaveLength(1);
+    expect(b).toEqual({ duplicate: true, events: [] });
+    expect(store.listEvents({ kind: 'game.session', limit: 10 })).toHaveLength(1);
+    expect(store.counter('duplicates')).toBe(1);
+  });
+
   it('keeps rejects with a capped payload and counts them per reason', () => {
     const big = 'x'.repeat(10_000);
-    const [o] = store.commit([{ type: 'reject', topic: 't', payload: enc(big), receivedAt: 5, code: 'schema', reason: 'bad' }]);
+    const [o] = store.commit([
+      { type: 'reject', topic: 't', payload: enc(big), receivedAt: 5, code: 'schema', reason: 'bad' },
+    ]);
     expect(o!.reject).toMatchObject({ topic: 't', reason: 'bad' });
-    const row = store.db.prepare('SELECT length(payload) AS n, payload_size FROM rejects').get() as { n: number; payload_size: number };
+    const row = store.db.prepare('SELECT length(payload) AS n, payload_size FROM rejects').get() as {
+      n: number;
+      payload_size: number;
+    };
     expect(row.n).toBeLessThan(big.length);
     expect(row.payload_size).toBe(big.length);
     expect(store.rejectsByReason()).toEqual({ schema: 1 });
@@ -76,8 +106,26 @@ describe('Store', () => {
   });
 
   it('folds raw samples older than the window into one row per second', () => {
-    const samples = Array.from({ length: 100 }, (_, i) => ({ sensor_id: 's1', ts: 10_000 + i * 20, seq: i, x: i % 2 ? 5 : -3, y: 0, z: 1 }));
-    store.commit([{ type: 'accept', topic: 'leadville/sensor/s1/telemetry', payload: enc('batch'), qos: 0, retained: false, receivedAt: 12_000, events: [], samples }]);
+    const samples = Array.from({ length: 100 }, (_, i) => ({
+      sensor_id: 's1',
+      ts: 10_000 + i * 20,
+      seq: i,
+      x: i % 2 ? 5 : -3,
+      y: 0,
+      z: 1,
+    }));
+    store.commit([
+      {
+        type: 'accept',
+        topic: 'leadville/sensor/s1/telemetry',
+        payload: enc('batch'),
+        qos: 0,
+        retained: false,
+        receivedAt: 12_000,
+        events: [],
+        samples,
+      },
+    ]);
     const folded = store.downsample(11_000);
     expect(folded).toBe(50);
     const rows = store.db.prepare('SELECT ts, n, x_min, x_max, peak FROM samples_1s').all();

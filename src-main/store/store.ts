@@ -22,7 +22,14 @@ export type StoreItem =
       events: ParsedEvent[];
       samples: ParsedSample[];
     }
-  | { type: 'reject'; topic: string; payload: Uint8Array; receivedAt: number; code: RejectCode; reason: string }
+  | {
+      type: 'reject';
+      topic: string;
+      payload: Uint8Array;
+      receivedAt: number;
+      code: RejectCode;
+      reason: string;
+    }
   /** An empty retained publish: MQTT's way to clear a topic's retained message. */
   | { type: 'clear-retained'; topic: string; receivedAt: number };
 
@@ -83,7 +90,7 @@ export class Store {
         'INSERT OR IGNORE INTO messages (hash, topic, received_at, qos, retained, payload) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertEvent: db.prepare(
-        'INSERT INTO events (kind, device_id, ts, received_at, topic, message_id, data) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO events (kind, device_id, ts, received_at, topic, message_id, data, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertSample: db.prepare(
         'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -99,10 +106,15 @@ export class Store {
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
     };
-    for (const row of db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) {
+    for (const row of db.prepare('SELECT name, value FROM counters').all() as {
+      name: string;
+      value: number;
+    }[]) {
       this.counters.set(row.name, row.value);
     }
-    this.commitTx = db.transaction((items: StoreItem[], extra: Map<string, number>) => this.commitItems(items, extra));
+    this.commitTx = db.transaction((items: StoreItem[], extra: Map<string, number>) =>
+      this.commitItems(items, extra),
+    );
   }
 
   private readonly commitTx: (items: StoreItem[], extra: Map<string, number>) => ItemOutcome[];
@@ -128,7 +140,14 @@ export class Store {
       }
       if (item.type === 'reject') {
         const kept = item.payload.subarray(0, REJECT_PAYLOAD_CAP);
-        const info = this.stmt.insertReject.run(item.topic, item.receivedAt, item.code, item.reason, kept, item.payload.length);
+        const info = this.stmt.insertReject.run(
+          item.topic,
+          item.receivedAt,
+          item.code,
+          item.reason,
+          kept,
+          item.payload.length,
+        );
         add('rejects');
         add(`reject:${item.code}`);
         outcomes.push({
@@ -160,9 +179,24 @@ export class Store {
       }
       const messageId = Number(info.lastInsertRowid);
       const events: MarshalEvent[] = [];
+      let repeats = 0;
       for (const e of item.events) {
         const data = JSON.stringify(e.data);
-        const r = this.stmt.insertEvent.run(e.kind, e.device_id, e.ts, item.receivedAt, item.topic, messageId, data);
+        const key = typeof e.data.dedup_key === 'string' ? e.data.dedup_key : null;
+        const r = this.stmt.insertEvent.run(
+          e.kind,
+          e.device_id,
+          e.ts,
+          item.receivedAt,
+          item.topic,
+          messageId,
+          data,
+          key,
+        );
+        if (r.changes === 0) {
+          repeats++;
+          continue;
+        }
         events.push({
           id: Number(r.lastInsertRowid),
           kind: e.kind,
@@ -176,9 +210,14 @@ export class Store {
       for (const s of item.samples) {
         this.stmt.insertSample.run(s.sensor_id, s.ts, item.receivedAt, s.seq, s.x, s.y, s.z, messageId);
       }
-      add('events_stored', item.events.length);
+      add('events_stored', events.length);
       add('samples_stored', item.samples.length);
-      outcomes.push({ duplicate: false, events });
+      if (repeats) add('duplicates', repeats);
+      // Every event of the message was already known under its natural key: a duplicate too.
+      outcomes.push({
+        duplicate: item.events.length > 0 && repeats === item.events.length && item.samples.length === 0,
+        events,
+      });
     }
     for (const [name, n] of delta) {
       if (n === 0) continue;
@@ -190,7 +229,11 @@ export class Store {
   }
 
   retainedMessages(): { topic: string; payload: Buffer; qos: number }[] {
-    return this.db.prepare('SELECT topic, payload, qos FROM retained ORDER BY topic').all() as { topic: string; payload: Buffer; qos: number }[];
+    return this.db.prepare('SELECT topic, payload, qos FROM retained ORDER BY topic').all() as {
+      topic: string;
+      payload: Buffer;
+      qos: number;
+    }[];
   }
 
   counter(name: string): number {
@@ -203,7 +246,13 @@ export class Store {
     return out;
   }
 
-  listEvents(q: { kind?: EventKind; device_id?: string; since?: number; before?: number; limit: number }): MarshalEvent[] {
+  listEvents(q: {
+    kind?: EventKind;
+    device_id?: string;
+    since?: number;
+    before?: number;
+    limit: number;
+  }): MarshalEvent[] {
     if (q.kind === 'sensor.sample') return this.listSamples(q);
     const where: string[] = [];
     const args: (string | number)[] = [];
@@ -227,7 +276,12 @@ export class Store {
     return (this.db.prepare(sql).all(...args, q.limit) as EventRow[]).map(rowToEvent);
   }
 
-  private listSamples(q: { device_id?: string; since?: number; before?: number; limit: number }): MarshalEvent[] {
+  private listSamples(q: {
+    device_id?: string;
+    since?: number;
+    before?: number;
+    limit: number;
+  }): MarshalEvent[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (q.device_id) {
@@ -315,9 +369,13 @@ export class Store {
              peak = MAX(peak, excluded.peak), n = n + excluded.n`,
         )
         .run(bound.id, olderThan);
-      const gone = this.db.prepare('DELETE FROM samples WHERE id <= ? AND ts < ?').run(bound.id, olderThan).changes;
+      const gone = this.db
+        .prepare('DELETE FROM samples WHERE id <= ? AND ts < ?')
+        .run(bound.id, olderThan).changes;
       // Raw telemetry messages age out with their samples, so dedup covers the raw window only.
-      this.db.prepare("DELETE FROM messages WHERE received_at < ? AND topic LIKE '%/telemetry'").run(olderThan);
+      this.db
+        .prepare("DELETE FROM messages WHERE received_at < ? AND topic LIKE '%/telemetry'")
+        .run(olderThan);
       return gone;
     })();
   }

@@ -18,7 +18,10 @@ export function parseJsonObject(payload: Uint8Array): Record<string, unknown> {
     throw new RejectError('malformed_json', `malformed JSON: ${(err as Error).message.slice(0, 120)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new RejectError('not_an_object', `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`);
+    throw new RejectError(
+      'not_an_object',
+      `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -52,7 +55,9 @@ export function payloadPreview(payload: Uint8Array, max = 200): string {
   try {
     text = utf8.decode(head);
   } catch {
-    const hex = Array.from(payload.subarray(0, Math.ceil(max / 2)), (b) => b.toString(16).padStart(2, '0')).join('');
+    const hex = Array.from(payload.subarray(0, Math.ceil(max / 2)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('');
     return `0x${hex}${payload.length > max / 2 ? '…' : ''}`;
   }
   return text.length > max || payload.length > head.length ? `${text.slice(0, max)}…` : text;

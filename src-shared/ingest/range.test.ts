@@ -35,13 +35,28 @@ describe('timer events', () => {
         kind: 'timer.shot',
         device_id: 'timer',
         ts: Date.parse('2026-02-17T12:05:11.250Z'),
-        data: { event_type: 'SHOT', string_number: 3, shot_number: 2, total_shots: 2, time_ms: 3480, split_ms: 1680, first_shot_ms: 1800, source: 'timer' },
+        data: {
+          event_type: 'SHOT',
+          string_number: 3,
+          shot_number: 2,
+          total_shots: 2,
+          time_ms: 3480,
+          split_ms: 1680,
+          first_shot_ms: 1800,
+          source: 'timer',
+        },
       },
     ]);
   });
 
   it('reads a nested shot with centiseconds as integers', () => {
-    const r = events(parse('leadville/timer/events', { event_type: 'SHOT', data: { shot_number: 1, time: 229, split: 229 }, timestamp: '2026-02-17T12:05:11Z' }));
+    const r = events(
+      parse('leadville/timer/events', {
+        event_type: 'SHOT',
+        data: { shot_number: 1, time: 229, split: 229 },
+        timestamp: '2026-02-17T12:05:11Z',
+      }),
+    );
     expect(r.events[0]!.data).toMatchObject({ shot_number: 1, time_ms: 2290, split_ms: 2290 });
   });
 
@@ -51,18 +66,37 @@ describe('timer events', () => {
   });
 
   it('maps T0 to a start and lower-case event types', () => {
-    expect(events(parse('leadville/timer/events', { event_type: 'T0', string_number: 4 })).events[0]!.kind).toBe('timer.start');
-    expect(events(parse('leadville/timer/events', { event_type: 'stop' })).events[0]!.kind).toBe('timer.stop');
+    expect(
+      events(parse('leadville/timer/events', { event_type: 'T0', string_number: 4 })).events[0]!.kind,
+    ).toBe('timer.start');
+    expect(events(parse('leadville/timer/events', { event_type: 'stop' })).events[0]!.kind).toBe(
+      'timer.stop',
+    );
   });
 
   it('treats raw_hex as the truth over the JSON fields', () => {
-    const r = events(parse('leadville/timer/events', { event_type: 'START', time: 9.99, raw_hex: '01030202015c00a800b4015c0002' }));
+    const r = events(
+      parse('leadville/timer/events', {
+        event_type: 'START',
+        time: 9.99,
+        raw_hex: '01030202015c00a800b4015c0002',
+      }),
+    );
     expect(r.events[0]!.kind).toBe('timer.shot');
-    expect(r.events[0]!.data).toMatchObject({ shot_number: 2, total_shots: 2, time_ms: 3480, split_ms: 1680, first_shot_ms: 1800, string_number: 2 });
+    expect(r.events[0]!.data).toMatchObject({
+      shot_number: 2,
+      total_shots: 2,
+      time_ms: 3480,
+      split_ms: 1680,
+      first_shot_ms: 1800,
+      string_number: 2,
+    });
   });
 
   it('decodes a start frame carrying the previous string', () => {
-    const r = events(parse('leadville/timer/events', { event_type: 'START', raw_hex: '010500010000000000e500e50002' }));
+    const r = events(
+      parse('leadville/timer/events', { event_type: 'START', raw_hex: '010500010000000000e500e50002' }),
+    );
     expect(r.events[0]!.kind).toBe('timer.start');
     expect(r.events[0]!.data).toMatchObject({ string_number: 2, shot_number: 0, previous_total_shots: 1 });
     expect(r.events[0]!.data.time_ms).toBeUndefined();
@@ -70,38 +104,71 @@ describe('timer events', () => {
 
   it('does not add 2.56 s to times whose low byte is zero', () => {
     // 0x0100 cs = 2.56 s exactly.
-    const r = events(parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: '0103010101000100010001000001' }));
+    const r = events(
+      parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: '0103010101000100010001000001' }),
+    );
     expect(r.events[0]!.data.time_ms).toBe(2560);
   });
 
   it('rejects an unknown event type, a bad frame and a bad timestamp with reasons', () => {
     expect(reject(parse('leadville/timer/events', { event_type: 'BANG' })).code).toBe('schema');
-    expect(reject(parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: 'zz' })).code).toBe('bad_frame');
-    expect(reject(parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: '0103' })).code).toBe('bad_frame');
+    expect(reject(parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: 'zz' })).code).toBe(
+      'bad_frame',
+    );
+    expect(reject(parse('leadville/timer/events', { event_type: 'SHOT', raw_hex: '0103' })).code).toBe(
+      'bad_frame',
+    );
     const r = reject(parse('leadville/timer/events', { event_type: 'SHOT', timestamp: 'yesterday' }));
     expect(r.reason).toContain('timestamp');
   });
 
   it('accepts naive timestamps as UTC and offsets', () => {
-    expect(events(parse('leadville/timer/events', { event_type: 'STOP', timestamp: '2026-02-17T12:05:11' })).events[0]!.ts).toBe(
-      Date.parse('2026-02-17T12:05:11Z'),
-    );
-    expect(events(parse('leadville/timer/events', { event_type: 'STOP', timestamp: '2026-02-17T13:05:11+01:00' })).events[0]!.ts).toBe(
-      Date.parse('2026-02-17T12:05:11Z'),
-    );
+    expect(
+      events(parse('leadville/timer/events', { event_type: 'STOP', timestamp: '2026-02-17T12:05:11' }))
+        .events[0]!.ts,
+    ).toBe(Date.parse('2026-02-17T12:05:11Z'));
+    expect(
+      events(parse('leadville/timer/events', { event_type: 'STOP', timestamp: '2026-02-17T13:05:11+01:00' }))
+        .events[0]!.ts,
+    ).toBe(Date.parse('2026-02-17T12:05:11Z'));
   });
 });
 
 describe('sensor telemetry', () => {
   it('reads one sample with battery and temperature', () => {
-    const r = events(parse('leadville/sensor/bt50-01/telemetry', { seq: 7, ts: '2026-02-17T12:00:01Z', x: 1.5, y: -2, z: 0, battery: 88, temperature: 21.5 }));
-    expect(r.samples).toEqual([{ sensor_id: 'bt50-01', ts: Date.parse('2026-02-17T12:00:01Z'), seq: 7, x: 1.5, y: -2, z: 0 }]);
-    expect(r.events[0]).toMatchObject({ kind: 'sensor.status', device_id: 'bt50-01', data: { battery: 88, temperature_c: 21.5 } });
+    const r = events(
+      parse('leadville/sensor/bt50-01/telemetry', {
+        seq: 7,
+        ts: '2026-02-17T12:00:01Z',
+        x: 1.5,
+        y: -2,
+        z: 0,
+        battery: 88,
+        temperature: 21.5,
+      }),
+    );
+    expect(r.samples).toEqual([
+      { sensor_id: 'bt50-01', ts: Date.parse('2026-02-17T12:00:01Z'), seq: 7, x: 1.5, y: -2, z: 0 },
+    ]);
+    expect(r.events[0]).toMatchObject({
+      kind: 'sensor.status',
+      device_id: 'bt50-01',
+      data: { battery: 88, temperature_c: 21.5 },
+    });
   });
 
   it('spaces a batch by the sample period from t0', () => {
     const r = events(
-      parse('leadville/sensor/s2/telemetry', { seq: 100, t0: '2026-02-17T12:00:00Z', rate_hz: 50, samples: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] }),
+      parse('leadville/sensor/s2/telemetry', {
+        seq: 100,
+        t0: '2026-02-17T12:00:00Z',
+        rate_hz: 50,
+        samples: [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      }),
     );
     const t0 = Date.parse('2026-02-17T12:00:00Z');
     expect(r.samples.map((s) => [s.ts, s.seq, s.x])).toEqual([
@@ -112,7 +179,15 @@ describe('sensor telemetry', () => {
   });
 
   it('ends a batch without t0 at the receive time, newest last', () => {
-    const r = events(parse('leadville/sensor/s2/telemetry', { rate_hz: 100, samples: [[0, 0, 0], [1, 1, 1]] }));
+    const r = events(
+      parse('leadville/sensor/s2/telemetry', {
+        rate_hz: 100,
+        samples: [
+          [0, 0, 0],
+          [1, 1, 1],
+        ],
+      }),
+    );
     expect(r.samples.map((s) => s.ts)).toEqual([RX - 10, RX]);
   });
 
@@ -121,7 +196,14 @@ describe('sensor telemetry', () => {
     const rec2 = '5561040009000900170017001000bb085b007a006800000003000000';
     const pad = '00000000';
     const hex = rec1 + pad + rec2 + pad + rec1 + pad + rec2 + pad;
-    const r = events(parse('leadville/sensor/bt50-03/telemetry', { seq: 1, ts: '2026-02-17T12:00:00Z', rate_hz: 50, raw_hex: hex }));
+    const r = events(
+      parse('leadville/sensor/bt50-03/telemetry', {
+        seq: 1,
+        ts: '2026-02-17T12:00:00Z',
+        rate_hz: 50,
+        raw_hex: hex,
+      }),
+    );
     expect(r.samples.map((s) => [s.x, s.y, s.z])).toEqual([
       [17, 22, 2],
       [4, 9, 9],
@@ -136,60 +218,121 @@ describe('sensor telemetry', () => {
     expect(reject(parse('leadville/sensor/s1/telemetry', { x: 'a', y: 1, z: 2 })).code).toBe('schema');
     expect(reject(parse('leadville/sensor/s1/telemetry', { x: 1, y: 2 })).reason).toContain('z');
     expect(reject(parse('leadville/sensor/bad id/telemetry', { x: 1, y: 2, z: 3 })).code).toBe('invalid_id');
-    expect(reject(parse(`leadville/sensor/${'a'.repeat(65)}/telemetry`, { x: 1, y: 2, z: 3 })).code).toBe('invalid_id');
+    expect(reject(parse(`leadville/sensor/${'a'.repeat(65)}/telemetry`, { x: 1, y: 2, z: 3 })).code).toBe(
+      'invalid_id',
+    );
     expect(reject(parse('leadville/sensor/s1/telemetry', { raw_hex: '00ff00ff' })).code).toBe('bad_frame');
-    expect(reject(parse('leadville/sensor/s1/telemetry', { rate_hz: 50, samples: [[1, 2]] })).code).toBe('schema');
+    expect(reject(parse('leadville/sensor/s1/telemetry', { rate_hz: 50, samples: [[1, 2]] })).code).toBe(
+      'schema',
+    );
   });
 });
 
 describe('statuses, impacts, shots and runs', () => {
   it('flattens a nested bridge status', () => {
     const r = events(
-      parse('leadville/bridge/status', { component: 'bridge', status: { timer: 'connected', connection: 'online' }, client_stats: { sent: 3 }, timestamp: '2026-02-17T12:00:00Z' }),
+      parse('leadville/bridge/status', {
+        component: 'bridge',
+        status: { timer: 'connected', connection: 'online' },
+        client_stats: { sent: 3 },
+        timestamp: '2026-02-17T12:00:00Z',
+      }),
     );
-    expect(r.events[0]).toMatchObject({ kind: 'bridge.status', device_id: 'bridge', data: { timer: 'connected', state: 'online', client_stats: { sent: 3 } } });
+    expect(r.events[0]).toMatchObject({
+      kind: 'bridge.status',
+      device_id: 'bridge',
+      data: { timer: 'connected', state: 'online', client_stats: { sent: 3 } },
+    });
   });
 
   it('normalizes a sensor status', () => {
     const r = events(
-      parse('leadville/sensor/bt50-02/status', { connection: 'connected', rssi: -61, battery: 77, calibration: { calibrated: true, baseline: { x: 0 } }, temperature: 23.1 }),
+      parse('leadville/sensor/bt50-02/status', {
+        connection: 'connected',
+        rssi: -61,
+        battery: 77,
+        calibration: { calibrated: true, baseline: { x: 0 } },
+        temperature: 23.1,
+      }),
     );
     expect(r.events[0]).toMatchObject({
       kind: 'sensor.status',
       device_id: 'bt50-02',
-      data: { state: 'connected', rssi: -61, battery: 77, calibrated: true, temperature_c: 23.1, sensor_id: 'bt50-02' },
+      data: {
+        state: 'connected',
+        rssi: -61,
+        battery: 77,
+        calibrated: true,
+        temperature_c: 23.1,
+        sensor_id: 'bt50-02',
+      },
     });
   });
 
   it('reads timer status and system health', () => {
-    expect(events(parse('leadville/timer/status', { connected: true, battery: 90 })).events[0]).toMatchObject({ kind: 'timer.status', data: { state: 'connected' } });
-    expect(events(parse('leadville/system/health', { cpu: 12, memory: 40 })).events[0]!.kind).toBe('system.health');
+    expect(events(parse('leadville/timer/status', { connected: true, battery: 90 })).events[0]).toMatchObject(
+      { kind: 'timer.status', data: { state: 'connected' } },
+    );
+    expect(events(parse('leadville/system/health', { cpu: 12, memory: 40 })).events[0]!.kind).toBe(
+      'system.health',
+    );
   });
 
   it('reads impacts as HIT or IMPACT and keeps hostile strings as data', () => {
     const r = events(
-      parse('leadville/detection/impacts', { event_type: 'HIT', sensor_id: 'bt50-01', plate_id: '<img src=x onerror=alert(1)>', peak_amplitude: 42.5, duration_ms: 18, t_rel_ms: 2310.4 }),
+      parse('leadville/detection/impacts', {
+        event_type: 'HIT',
+        sensor_id: 'bt50-01',
+        plate_id: '<img src=x onerror=alert(1)>',
+        peak_amplitude: 42.5,
+        duration_ms: 18,
+        t_rel_ms: 2310.4,
+      }),
     );
     expect(r.events[0]).toMatchObject({
       kind: 'impact',
       device_id: 'bt50-01',
-      data: { sensor_id: 'bt50-01', plate_id: '<img src=x onerror=alert(1)>', peak_amplitude: 42.5, duration_ms: 18, t_rel_ms: 2310, source: 'bridge' },
+      data: {
+        sensor_id: 'bt50-01',
+        plate_id: '<img src=x onerror=alert(1)>',
+        peak_amplitude: 42.5,
+        duration_ms: 18,
+        t_rel_ms: 2310,
+        source: 'bridge',
+      },
     });
-    expect(events(parse('leadville/detection/impacts', { event_type: 'impact', sensor_id: 's9' })).events[0]!.kind).toBe('impact');
-    expect(reject(parse('leadville/detection/impacts', { event_type: 'HIT', sensor_id: '../etc' })).code).toBe('invalid_id');
+    expect(
+      events(parse('leadville/detection/impacts', { event_type: 'impact', sensor_id: 's9' })).events[0]!.kind,
+    ).toBe('impact');
+    expect(
+      reject(parse('leadville/detection/impacts', { event_type: 'HIT', sensor_id: '../etc' })).code,
+    ).toBe('invalid_id');
     expect(reject(parse('leadville/detection/impacts', { event_type: 'HIT' })).code).toBe('schema');
   });
 
   it('reads detected shots, run events and run status', () => {
-    expect(events(parse('leadville/detection/shots', { shot_number: 1 })).events[0]!.kind).toBe('shot.detected');
-    const run = events(parse('leadville/run/r-42/events', { event_type: 'RUN_STARTED', data: { shooter: 'Ann', stage: 'SC-101' } }));
-    expect(run.events[0]).toMatchObject({ kind: 'run.event', device_id: 'r-42', data: { event_type: 'RUN_STARTED', shooter: 'Ann', run_id: 'r-42' } });
+    expect(events(parse('leadville/detection/shots', { shot_number: 1 })).events[0]!.kind).toBe(
+      'shot.detected',
+    );
+    const run = events(
+      parse('leadville/run/r-42/events', {
+        event_type: 'RUN_STARTED',
+        data: { shooter: 'Ann', stage: 'SC-101' },
+      }),
+    );
+    expect(run.events[0]).toMatchObject({
+      kind: 'run.event',
+      device_id: 'r-42',
+      data: { event_type: 'RUN_STARTED', shooter: 'Ann', run_id: 'r-42' },
+    });
     expect(events(parse('leadville/run/r-42/status', { shot_count: 3 })).events[0]!.kind).toBe('run.status');
     expect(reject(parse('leadville/run/r-42/events', { shooter: 'Ann' })).code).toBe('schema');
   });
 
   it('accepts the tree without the prefix', () => {
-    expect(events(parse('timer/events', { event_type: 'SHOT', time: 1.0 })).events[0]!.kind).toBe('timer.shot');
+    expect(events(parse('timer/events', { event_type: 'SHOT', time: 1.0 })).events[0]!.kind).toBe(
+      'timer.shot',
+    );
   });
 });
 
@@ -203,14 +346,18 @@ describe('limits and unknown topics', () => {
   it('rejects oversized, binary, malformed and non-object payloads', () => {
     const big = new Uint8Array(256 * 1024 + 1).fill(0x20);
     expect(reject(parseMessage('leadville/timer/events', big, RX, opts)).code).toBe('too_large');
-    expect(reject(parseMessage('leadville/timer/events', new Uint8Array([0xff, 0xfe, 0x00, 0x81]), RX, opts)).code).toBe('binary');
+    expect(
+      reject(parseMessage('leadville/timer/events', new Uint8Array([0xff, 0xfe, 0x00, 0x81]), RX, opts)).code,
+    ).toBe('binary');
     expect(reject(parse('leadville/timer/events', '{"event_type":')).code).toBe('malformed_json');
     expect(reject(parse('leadville/timer/events', '[1,2]')).code).toBe('not_an_object');
     expect(reject(parse('leadville/timer/events', 'null')).code).toBe('not_an_object');
   });
 
   it('ignores extra fields so firmware can evolve', () => {
-    const r = events(parse('leadville/timer/events', { event_type: 'SHOT', time: 1.5, future_field: { deep: true } }));
+    const r = events(
+      parse('leadville/timer/events', { event_type: 'SHOT', time: 1.5, future_field: { deep: true } }),
+    );
     expect(r.events[0]!.data).not.toHaveProperty('future_field');
   });
 });

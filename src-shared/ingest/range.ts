@@ -15,7 +15,10 @@ const MAX_BATCH_SAMPLES = 4096;
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
 const optNum = finite.optional().nullable();
-const timeField = z.union([z.string().max(64), finite]).optional().nullable();
+const timeField = z
+  .union([z.string().max(64), finite])
+  .optional()
+  .nullable();
 const shortText = z.string().max(256);
 
 /** Splits a topic into the range tree's levels, or null when it is not in the tree. */
@@ -31,7 +34,8 @@ function wireTime(obj: Record<string, unknown>, receivedAt: number, ...keys: str
     const v = obj[key];
     if (v === undefined || v === null) continue;
     const ms = parseWireTime(v);
-    if (ms === null) throw new RejectError('schema', `${key}: not a timestamp: ${JSON.stringify(v).slice(0, 64)}`);
+    if (ms === null)
+      throw new RejectError('schema', `${key}: not a timestamp: ${JSON.stringify(v).slice(0, 64)}`);
     return ms;
   }
   return receivedAt;
@@ -41,14 +45,19 @@ function deviceIdFrom(obj: Record<string, unknown>, fallback: string, ...keys: s
   for (const key of keys) {
     const v = obj[key];
     if (v === undefined || v === null) continue;
-    if (!isValidDeviceId(v)) throw new RejectError('invalid_id', `${key} is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
+    if (!isValidDeviceId(v))
+      throw new RejectError('invalid_id', `${key} is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
     return v;
   }
   return fallback;
 }
 
 function idFromTopic(level: string | undefined, what: string): string {
-  if (!isValidDeviceId(level)) throw new RejectError('invalid_id', `${what} in topic is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
+  if (!isValidDeviceId(level))
+    throw new RejectError(
+      'invalid_id',
+      `${what} in topic is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`,
+    );
   return level;
 }
 
@@ -148,16 +157,28 @@ const sampleSchema = z.object({
 const batchSchema = z.object({
   seq: z.number().int().optional().nullable(),
   rate_hz: z.number().positive().max(10_000),
-  samples: z.array(z.tuple([finite, finite, finite])).min(1).max(MAX_BATCH_SAMPLES),
+  samples: z
+    .array(z.tuple([finite, finite, finite]))
+    .min(1)
+    .max(MAX_BATCH_SAMPLES),
 });
 const rawSchema = z.object({
   seq: z.number().int().optional().nullable(),
-  raw_hex: z.string().min(2).max(MAX_BATCH_SAMPLES * 64),
+  raw_hex: z
+    .string()
+    .min(2)
+    .max(MAX_BATCH_SAMPLES * 64),
   rate_hz: z.number().positive().max(10_000).optional().nullable(),
 });
 
 /** Spaces samples by the sample period so that the newest one lands on `end`. */
-function spaced(sensor_id: string, rows: [number, number, number][], end: number, periodMs: number, seq: number | null): ParsedSample[] {
+function spaced(
+  sensor_id: string,
+  rows: [number, number, number][],
+  end: number,
+  periodMs: number,
+  seq: number | null,
+): ParsedSample[] {
   const n = rows.length;
   return rows.map(([x, y, z], i) => ({
     sensor_id,
@@ -169,7 +190,12 @@ function spaced(sensor_id: string, rows: [number, number, number][], end: number
   }));
 }
 
-function telemetry(sensor_id: string, obj: Record<string, unknown>, receivedAt: number, defaultRateHz: number): {
+function telemetry(
+  sensor_id: string,
+  obj: Record<string, unknown>,
+  receivedAt: number,
+  defaultRateHz: number,
+): {
   samples: ParsedSample[];
   status: Record<string, unknown> | null;
 } {
@@ -181,7 +207,8 @@ function telemetry(sensor_id: string, obj: Record<string, unknown>, receivedAt: 
     } catch (err) {
       throw new RejectError('bad_frame', `raw_hex: ${(err as Error).message}`);
     }
-    if (records.length === 0) throw new RejectError('bad_frame', 'raw_hex holds no complete BT50 record (55 61 …)');
+    if (records.length === 0)
+      throw new RejectError('bad_frame', 'raw_hex holds no complete BT50 record (55 61 …)');
     const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
     const rate = p.rate_hz ?? defaultRateHz;
     const samples = spaced(
@@ -201,7 +228,10 @@ function telemetry(sensor_id: string, obj: Record<string, unknown>, receivedAt: 
     if (obj.t0 !== undefined && obj.t0 !== null) {
       // t0 stamps the first sample of the batch.
       const start = wireTime(obj, receivedAt, 't0');
-      return { samples: spaced(sensor_id, p.samples, start + (p.samples.length - 1) * period, period, seq), status: null };
+      return {
+        samples: spaced(sensor_id, p.samples, start + (p.samples.length - 1) * period, period, seq),
+        status: null,
+      };
     }
     const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
     return { samples: spaced(sensor_id, p.samples, end, period, seq), status: null };
@@ -230,7 +260,10 @@ const impactSchema = z.object({
   rms_amplitude: optNum,
   duration_ms: optNum,
   t_rel_ms: optNum,
-  timestamp_ns: z.union([z.string().max(32), z.number()]).optional().nullable(),
+  timestamp_ns: z
+    .union([z.string().max(32), z.number()])
+    .optional()
+    .nullable(),
   timestamp: timeField,
 });
 
@@ -239,7 +272,11 @@ function impact(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
   const p = validate(impactSchema, obj, 'impact');
   const sensor_id = deviceIdFrom(obj, '', 'sensor_id');
   let ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
-  if ((obj.timestamp === undefined || obj.timestamp === null) && p.timestamp_ns !== undefined && p.timestamp_ns !== null) {
+  if (
+    (obj.timestamp === undefined || obj.timestamp === null) &&
+    p.timestamp_ns !== undefined &&
+    p.timestamp_ns !== null
+  ) {
     const ns = Number(p.timestamp_ns);
     if (Number.isFinite(ns) && ns > 1e15) ts = Math.round(ns / 1e6);
   }
@@ -299,7 +336,11 @@ export function parseRange(
     if (!known) return { outcome: 'unhandled' };
 
     const obj = parseJsonObject(payload);
-    const ev = (kind: ParsedEvent['kind'], device_id: string, data: Record<string, unknown>): ParseResult => ({
+    const ev = (
+      kind: ParsedEvent['kind'],
+      device_id: string,
+      data: Record<string, unknown>,
+    ): ParseResult => ({
       outcome: 'events',
       family,
       events: [{ kind, device_id, ts: wireTime(data, receivedAt, 'timestamp', 'ts'), data }],
@@ -326,7 +367,14 @@ export function parseRange(
       if (b === 'status') return ev('sensor.status', sensorId, { ...statusData(obj), sensor_id: sensorId });
       const { samples, status } = telemetry(sensorId, obj, receivedAt, opts.defaultRateHz ?? 50);
       const events: ParsedEvent[] = status
-        ? [{ kind: 'sensor.status', device_id: sensorId, ts: samples[samples.length - 1]!.ts, data: { sensor_id: sensorId, ...status, from_telemetry: true } }]
+        ? [
+            {
+              kind: 'sensor.status',
+              device_id: sensorId,
+              ts: samples[samples.length - 1]!.ts,
+              data: { sensor_id: sensorId, ...status, from_telemetry: true },
+            },
+          ]
         : [];
       return { outcome: 'events', family, events, samples };
     }

@@ -1,0 +1,3 @@
+export * from './competition';
+export * from './sessions';
+export * from './tasks';
