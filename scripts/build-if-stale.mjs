@@ -5,7 +5,12 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const SOURCES = ['src-main', 'src-renderer', 'src-shared', 'electron.vite.config.ts', 'package.json'];
-const OUTPUTS = ['out/main/serve.js', 'out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'];
+const OUTPUTS = [
+  'out/main/serve.js',
+  'out/main/index.js',
+  'out/preload/index.cjs',
+  'out/renderer/index.html',
+];
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -22,10 +27,14 @@ export function buildIfStale() {
   const newestSrc = Math.max(...SOURCES.map((p) => newest(join(root, p))));
   if (oldestOut > 0 && oldestOut >= newestSrc) return;
   process.stderr.write('marshal: building (electron-vite build)…\n');
-  const r = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   if (r.status !== 0) {
     process.stderr.write('marshal: build failed\n');
     process.exit(r.status ?? 1);

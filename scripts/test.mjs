@@ -15,7 +15,11 @@ const steps = [
   ['typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']],
   ['lint', bin('eslint'), ['.', '--max-warnings', '0']],
   ['format', bin('prettier'), ['--check', '.', '--log-level', 'warn']],
-  ['unit + integration', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile=${join(results, 'vitest.json')}`]],
+  [
+    'unit + integration',
+    bin('vitest'),
+    ['run', '--reporter=default', '--reporter=json', `--outputFile=${join(results, 'vitest.json')}`],
+  ],
   ['build', bin('electron-vite'), ['build']],
   ['e2e', bin('playwright'), ['test']],
 ];

@@ -11,7 +11,10 @@ describe('contract', () => {
   });
 
   it('validates requests with readable reasons', () => {
-    expect(parseRequest('events.list', { kind: 'timer.shot', limit: 5 })).toEqual({ kind: 'timer.shot', limit: 5 });
+    expect(parseRequest('events.list', { kind: 'timer.shot', limit: 5 })).toEqual({
+      kind: 'timer.shot',
+      limit: 5,
+    });
     expect(() => parseRequest('events.list', { limit: 10_001 })).toThrow(ContractError);
     expect(() => parseRequest('events.list', { kind: 'nope' })).toThrow(/kind/);
     expect(() => parseRequest('events.list', { extra: 1 })).toThrow(/invalid events.list request/);

@@ -108,10 +108,14 @@ export class ContractError extends Error {
 /** Validates a request against its schema; throws ContractError(400) with a readable reason. */
 export function parseRequest<K extends CommandName>(name: K, req: unknown): CommandReq<K> {
   const schema = commandSchemas[name];
-  const result = schema.safeParse(req ?? (name === 'events.list' || name === 'rejects.list' ? {} : undefined));
+  const result = schema.safeParse(
+    req ?? (name === 'events.list' || name === 'rejects.list' ? {} : undefined),
+  );
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new ContractError(`invalid ${name} request: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'bad input'}`);
+    throw new ContractError(
+      `invalid ${name} request: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'bad input'}`,
+    );
   }
   return result.data as CommandReq<K>;
 }
