@@ -1,7 +1,7 @@
 /**
- * Builds the preload's `window.api` from an ipcRenderer-like object. Only types come from the
- * contract: importing its runtime (zod schemas) would make the sandboxed preload `require('zod')`,
- * which a sandboxed preload cannot do. The main process validates every request anyway.
+ * Builds the preload's `window.api` from an ipcRenderer-like object. Only the zod-free names module
+ * of the contract is imported at runtime: the schemas would make the sandboxed preload
+ * `require('zod')`, which it cannot do. The main process validates every request anyway.
  */
 import type {
   CommandName,
@@ -11,7 +11,10 @@ import type {
   PushMap,
   PushName,
 } from '../../src-shared/contract';
+import { COMMAND_NAMES, isPushName } from '../../src-shared/contract/names';
 import { CMD_CHANNEL_PREFIX, PUSH_CHANNEL } from './channels';
+
+export { isPushName };
 
 /** The subset of `ipcRenderer` the preload uses; a fake in tests. */
 export interface IpcRendererLike {
@@ -19,18 +22,6 @@ export interface IpcRendererLike {
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-// Exhaustive by type: adding a push name to the contract fails the typecheck until it is listed.
-const PUSHES: { readonly [K in PushName]: true } = {
-  events: true,
-  samples: true,
-  health: true,
-  monitor: true,
-  rejects: true,
-};
-
-export function isPushName(name: unknown): name is PushName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(PUSHES, name);
-}
 
 /** Unwraps the adapter's `{ ok, res } | { ok: false, error }`; failures reject with the reason. */
 export function unwrap(result: unknown): unknown {
@@ -76,16 +67,8 @@ export function createPreloadApi(ipc: IpcRendererLike) {
     };
   }
 
-  // Exhaustive by `satisfies`: a command added to the contract fails the typecheck until listed.
-  return {
-    'health.get': command('health.get'),
-    'stats.get': command('stats.get'),
-    'events.list': command('events.list'),
-    'rejects.list': command('rejects.list'),
-    'devices.list': command('devices.list'),
-    'sensors.list': command('sensors.list'),
-    'clients.list': command('clients.list'),
-    'telemetry.recent': command('telemetry.recent'),
-    subscribe,
-  } satisfies PreloadApi;
+  // One method per contract command, from the names list the contract checks against its schemas.
+  const api: Record<string, unknown> = { subscribe };
+  for (const name of COMMAND_NAMES) api[name] = command(name);
+  return api as PreloadApi;
 }

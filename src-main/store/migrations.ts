@@ -1,8 +1,19 @@
 /**
- * Numbered migrations, applied in order inside one transaction each. Never edit a shipped one:
- * add the next number.
+ * Numbered migrations, applied in version order inside one transaction each. Never edit a shipped
+ * one: add the next number. Each capability owns a range of versions and keeps its migrations
+ * beside its code, so parallel work never collides on a number:
+ *   1–99 spine (here) · 100–199 range operations · 200–299 games and gateways ·
+ *   300–399 commands and device management · 400–499 serial and BLE bridges · 500–599 sync, karting
  */
-export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+import { CAPABILITY_MIGRATIONS } from './capability-migrations';
+
+const SPINE: Migration[] = [
   {
     version: 1,
     name: 'spine',
@@ -109,3 +120,11 @@ export const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     `,
   },
 ];
+
+export const MIGRATIONS: Migration[] = [...SPINE, ...CAPABILITY_MIGRATIONS];
+
+const seen = new Set<number>();
+for (const m of MIGRATIONS) {
+  if (seen.has(m.version)) throw new Error(`migration version ${m.version} is defined twice`);
+  seen.add(m.version);
+}

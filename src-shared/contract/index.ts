@@ -21,11 +21,18 @@ import type {
 } from './types';
 
 export * from './types';
+export { COMMAND_NAMES, PUSH_NAMES, isCommandName, isPushName } from './names';
+export type { CommandName, PushName } from './names';
+import type { CommandName, PushName } from './names';
+import { rangeCommandSchemas, type RangeCommandMap } from './range';
+import { gamesCommandSchemas, type GamesCommandMap } from './games';
+import { devicesCommandSchemas, type DevicesCommandMap } from './devices';
+import { bridgesCommandSchemas, type BridgesCommandMap } from './bridges';
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN);
 const empty = z.object({}).strict().optional();
 
-export const commandSchemas = {
+const spineCommandSchemas = {
   'health.get': empty,
   'stats.get': empty,
   'events.list': z
@@ -44,31 +51,44 @@ export const commandSchemas = {
   'telemetry.recent': z
     .object({ sensor_id: deviceId, seconds: z.number().min(1).max(3600).optional() })
     .strict(),
-} as const;
+};
 
-export interface CommandMap {
-  'health.get': { req: z.infer<(typeof commandSchemas)['health.get']>; res: HealthSnapshot };
-  'stats.get': { req: z.infer<(typeof commandSchemas)['stats.get']>; res: Stats };
-  'events.list': { req: z.infer<(typeof commandSchemas)['events.list']>; res: EventPage };
-  'rejects.list': { req: z.infer<(typeof commandSchemas)['rejects.list']>; res: RejectPage };
-  'devices.list': { req: z.infer<(typeof commandSchemas)['devices.list']>; res: { devices: DeviceRow[] } };
-  'sensors.list': { req: z.infer<(typeof commandSchemas)['sensors.list']>; res: { sensors: SensorRow[] } };
-  'clients.list': { req: z.infer<(typeof commandSchemas)['clients.list']>; res: { clients: ClientRow[] } };
+export const commandSchemas = {
+  ...spineCommandSchemas,
+  ...rangeCommandSchemas,
+  ...gamesCommandSchemas,
+  ...devicesCommandSchemas,
+  ...bridgesCommandSchemas,
+} satisfies Record<CommandName, z.ZodType>;
+
+type SpineSchemas = typeof spineCommandSchemas;
+
+interface SpineCommandMap {
+  'health.get': { req: z.infer<SpineSchemas['health.get']>; res: HealthSnapshot };
+  'stats.get': { req: z.infer<SpineSchemas['stats.get']>; res: Stats };
+  'events.list': { req: z.infer<SpineSchemas['events.list']>; res: EventPage };
+  'rejects.list': { req: z.infer<SpineSchemas['rejects.list']>; res: RejectPage };
+  'devices.list': { req: z.infer<SpineSchemas['devices.list']>; res: { devices: DeviceRow[] } };
+  'sensors.list': { req: z.infer<SpineSchemas['sensors.list']>; res: { sensors: SensorRow[] } };
+  'clients.list': { req: z.infer<SpineSchemas['clients.list']>; res: { clients: ClientRow[] } };
   'telemetry.recent': {
-    req: z.infer<(typeof commandSchemas)['telemetry.recent']>;
+    req: z.infer<SpineSchemas['telemetry.recent']>;
     res: SampleBatch;
   };
 }
 
-export type CommandName = keyof CommandMap;
+export interface CommandMap extends SpineCommandMap, RangeCommandMap, GamesCommandMap, DevicesCommandMap, BridgesCommandMap {}
+
+// Every name in names.ts has a schema and a map entry, and nothing else does.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _namesMatchMap: Exact<keyof CommandMap, CommandName> = true;
+const _namesMatchSchemas: Exact<keyof typeof commandSchemas, CommandName> = true;
+void _namesMatchMap;
+void _namesMatchSchemas;
+
 export type CommandReq<K extends CommandName> = CommandMap[K]['req'];
 export type CommandRes<K extends CommandName> = CommandMap[K]['res'];
 
-export const COMMAND_NAMES = Object.keys(commandSchemas) as CommandName[];
-
-export function isCommandName(name: unknown): name is CommandName {
-  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandSchemas, name);
-}
 
 /** Pushed from the core to views, one batch per tick. */
 export interface PushMap {
@@ -80,8 +100,8 @@ export interface PushMap {
   rejects: RejectRow[];
 }
 
-export type PushName = keyof PushMap;
-export const PUSH_NAMES: PushName[] = ['events', 'samples', 'health', 'monitor', 'rejects'];
+const _pushNamesMatch: Exact<keyof PushMap, PushName> = true;
+void _pushNamesMatch;
 
 export type Handlers = { [K in CommandName]: (req: CommandReq<K>) => Promise<CommandRes<K>> | CommandRes<K> };
 

@@ -1,0 +1,29 @@
+/** Adapts Electron's preload object (`window.api`, a PreloadApi) to the Bridge views use. */
+import type { Bridge, CommandName, PreloadApi } from '../../src-shared/contract';
+
+/** Duck-typed: the preload exposes `subscribe` plus one function per command. */
+export function isPreloadApi(value: unknown): value is PreloadApi {
+  if (!value || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  const api = value as Record<string, unknown>;
+  return typeof api.subscribe === 'function' && typeof api['health.get'] === 'function';
+}
+
+export function bridgeFromPreload(api: PreloadApi): Bridge {
+  return {
+    call(name, req) {
+      const fn = (api as unknown as Record<CommandName, ((req: unknown) => Promise<unknown>) | undefined>)[
+        name
+      ];
+      if (typeof fn !== 'function') return Promise.reject(new Error(`${name}: not available in this build`));
+      try {
+        return Promise.resolve(fn(req)) as never;
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+    on(name, listener) {
+      const off = api.subscribe(name, listener);
+      return typeof off === 'function' ? off : () => {};
+    },
+  };
+}
