@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
+
+/** React fast refresh injects an inline preamble in dev only; the built app keeps the strict CSP. */
+function devCsp(): Plugin {
+  return {
+    name: 'marshal-dev-csp',
+    apply: 'serve',
+    transformIndexHtml: (html) => html.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
+  };
+}
 
 export default defineConfig({
   main: {
@@ -27,6 +37,6 @@ export default defineConfig({
     build: {
       rolldownOptions: { input: { index: resolve('src-renderer/index.html') } },
     },
-    plugins: [react()],
+    plugins: [react(), devCsp()],
   },
 });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { MarshalEvent, SampleTuple } from '../../src-shared/events/model';
 import { parseWireTime, toIso } from '../../src-shared/events/time';
 import {
+  COMMAND_NAMES,
   ContractError,
   type Handlers,
   type HealthSnapshot,
@@ -18,6 +19,8 @@ import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
 import { DeviceRegistry } from '../services/devices';
 import { Store } from '../store/store';
 import type { Core, CoreConfig } from './types';
+import type { CoreModule, ModuleContext, ModuleFactory } from './module';
+import { MODULES } from './modules';
 
 export type { Core, CoreConfig } from './types';
 
@@ -35,9 +38,10 @@ export interface CoreInternals extends Core {
   onCommitted(listener: (batch: CommittedBatch) => void): () => void;
   health(): HealthSnapshot;
   stats(): Stats;
+  readonly modules: readonly CoreModule[];
 }
 
-export function createCore(config: CoreConfig): CoreInternals {
+export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODULES): CoreInternals {
   mkdirSync(config.dataDir, { recursive: true });
   const store = new Store(config.dataDir);
   const pipeline = new IngestPipeline(store, {
@@ -165,11 +169,16 @@ export function createCore(config: CoreConfig): CoreInternals {
       bridges: { state: 'up', count: 0 },
       sync: { state: 'up', pending: 0, last_sync: null },
     };
-    h.ok = brokerState === 'up' && h.store.state !== 'down';
+    for (const m of modules) m.health?.(h);
+    h.ok =
+      brokerState === 'up' &&
+      h.store.state !== 'down' &&
+      h.bridges.state !== 'down' &&
+      h.sync.state !== 'down';
     return h;
   };
 
-  const stats = (): Stats => ({
+  const spineStats = (): Stats => ({
     messages_in: store.counter('messages_in'),
     events_stored: store.counter('events_stored'),
     rejects: store.counter('rejects'),
@@ -182,6 +191,8 @@ export function createCore(config: CoreConfig): CoreInternals {
     sensors_online: devices.sensors().filter((s) => s.online).length,
   });
 
+  const stats = (): Stats => Object.assign(spineStats(), ...modules.map((m) => m.stats?.() ?? {}));
+
   const cursor = (value: string | undefined, name: string): number | undefined => {
     if (value === undefined) return undefined;
     const n = Number(value);
@@ -190,7 +201,7 @@ export function createCore(config: CoreConfig): CoreInternals {
     return n;
   };
 
-  const handlers: Handlers = {
+  const spineHandlers: Partial<Handlers> = {
     'health.get': () => health(),
     'stats.get': () => stats(),
     'events.list': (req) => {
@@ -218,6 +229,28 @@ export function createCore(config: CoreConfig): CoreInternals {
     'telemetry.recent': (req) => store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000),
   };
 
+  const ctx: ModuleContext = {
+    config,
+    store,
+    broker,
+    devices,
+    pipeline,
+    emit,
+    onCommitted: (listener) => pipeline.onCommitted(listener),
+    health: () => health(),
+  };
+  const modules: CoreModule[] = factories.map((f) => f(ctx));
+  const merged: Partial<Handlers> = { ...spineHandlers };
+  for (const m of modules) {
+    for (const [name, fn] of Object.entries(m.handlers ?? {})) {
+      if (name in merged) throw new Error(`command ${name} is handled twice (module ${m.name})`);
+      (merged as Record<string, unknown>)[name] = fn;
+    }
+  }
+  const missing = COMMAND_NAMES.filter((n) => !(n in merged));
+  if (missing.length) throw new Error(`no handler for command(s): ${missing.join(', ')}`);
+  const handlers = merged as Handlers;
+
   let stopped: Promise<void> | null = null;
 
   const core: CoreInternals = {
@@ -229,6 +262,7 @@ export function createCore(config: CoreConfig): CoreInternals {
     devices,
     health,
     stats,
+    modules,
     onPush(name, listener) {
       let set = listeners.get(name);
       if (!set) listeners.set(name, (set = new Set()));
@@ -238,6 +272,7 @@ export function createCore(config: CoreConfig): CoreInternals {
     onCommitted: (listener) => pipeline.onCommitted(listener),
     async start() {
       await broker.start();
+      for (const m of modules) await m.start?.();
       timers.push(setInterval(flushUi, UI_TICK_MS));
       timers.push(setInterval(() => emit('health', health()), HEALTH_TICK_MS));
       timers.push(setInterval(() => devices.save(), 2000));
@@ -255,6 +290,13 @@ export function createCore(config: CoreConfig): CoreInternals {
     stop() {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);
+        for (const m of [...modules].reverse()) {
+          try {
+            await m.stop?.();
+          } catch (err) {
+            pipeline.lastError = `stop ${m.name}: ${(err as Error).message}`;
+          }
+        }
         await broker.stop();
         pipeline.stop();
         flushUi();

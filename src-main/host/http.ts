@@ -198,6 +198,8 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     socket.on('close', () => offs.forEach((off) => off()));
   });
 
+  for (const m of core.modules) await m.routes?.(app);
+
   if (opts.rendererDir && existsSync(opts.rendererDir)) {
     await app.register(fastifyStatic, { root: opts.rendererDir, prefix: '/', index: 'index.html' });
   }

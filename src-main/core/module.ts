@@ -1,0 +1,39 @@
+import type { FastifyInstance } from 'fastify';
+import type { Handlers, HealthSnapshot, PushMap, PushName, Stats } from '../../src-shared/contract';
+import type { BrokerAdapter } from '../broker/types';
+import type { CommittedBatch, IngestPipeline } from '../ingest/pipeline';
+import type { DeviceRegistry } from '../services/devices';
+import type { Store } from '../store/store';
+import type { CoreConfig } from './types';
+
+/** What the core hands each capability module. */
+export interface ModuleContext {
+  readonly config: CoreConfig;
+  readonly store: Store;
+  readonly broker: BrokerAdapter;
+  readonly devices: DeviceRegistry;
+  readonly pipeline: IngestPipeline;
+  /** Pushes to every view (batched by the caller: one push per tick, never per message). */
+  emit<E extends PushName>(name: E, payload: PushMap[E]): void;
+  /** Every committed ingest batch, right after its commit. */
+  onCommitted(listener: (batch: CommittedBatch) => void): () => void;
+  health(): HealthSnapshot;
+}
+
+/**
+ * A capability (range operations, games, commands, bridges…) plugged into the core: its contract
+ * handlers, its HTTP routes, its lifecycle and its share of stats and health.
+ */
+export interface CoreModule {
+  readonly name: string;
+  readonly handlers?: Partial<Handlers>;
+  /** Registers HTTP routes on the serve host (never on `/api/health`, `/live` or `/ws`). */
+  routes?(app: FastifyInstance): void | Promise<void>;
+  start?(): void | Promise<void>;
+  stop?(): void | Promise<void>;
+  stats?(): Partial<Stats>;
+  /** Patches the health snapshot (e.g. `bridges`, `sync`). */
+  health?(h: HealthSnapshot): void;
+}
+
+export type ModuleFactory = (ctx: ModuleContext) => CoreModule;
