@@ -22,14 +22,11 @@ test.describe('serve + simulator in Chromium', () => {
       await expect(page.locator('html[data-app-state="ready"]')).toBeAttached();
 
       // Live: the simulator's first string starts within seconds; shots arrive one by one.
-      await page.getByRole('button', { name: /live/i }).first().click();
+      await page.getByTestId('nav-live').click();
       await expect(page.getByTestId('shot-row').first()).toBeVisible({ timeout: 45_000 });
 
       // Sensors: three simulated sensors with a measured rate near 50 Hz.
-      await page
-        .getByRole('button', { name: /sensors/i })
-        .first()
-        .click();
+      await page.getByTestId('nav-sensors').click();
       const rows = page.getByTestId('sensor-row');
       await expect(rows).toHaveCount(3, { timeout: 30_000 });
       await expect
@@ -44,10 +41,7 @@ test.describe('serve + simulator in Chromium', () => {
       const client = await mqtt.connectAsync(served.mqttUrl);
       await client.publishAsync('leadville/timer/events', '{"event_type": "SHOT", "time": oops}', { qos: 1 });
       await client.endAsync();
-      await page
-        .getByRole('button', { name: /monitor/i })
-        .first()
-        .click();
+      await page.getByTestId('nav-monitor').click();
       const reject = page.getByTestId('reject-row').first();
       await expect(reject).toContainText('leadville/timer/events');
       await expect(reject).toContainText(/malformed JSON/i);
@@ -82,7 +76,7 @@ test.describe('serve + simulator in Chromium', () => {
       { qos: 1 },
     );
     await client.endAsync();
-    await page.getByRole('button', { name: /live/i }).first().click();
+    await page.getByTestId('nav-live').click();
     const impact = page.getByTestId('impact-row').first();
     await expect(impact).toContainText('<img src=x onerror=alert(1)>');
     await expect(page.locator('img[src="x"]')).toHaveCount(0);

@@ -1,0 +1,57 @@
+/**
+ * The scenario registry. To add a family (arcade, neurogame, gateway, karting), write a
+ * ScenarioDefinition in its own file and add it to SCENARIOS; `all` runs every registered
+ * scenario side by side with the same options and forked random streams.
+ */
+import type { Scenario, ScenarioContext, ScenarioDefinition } from '../types';
+import { rangeScenario } from './range';
+
+export const SCENARIOS: readonly ScenarioDefinition[] = [rangeScenario];
+
+/** Runs several scenarios as one: same clock and channels, one random stream each. */
+export function combineScenarios(name: string, parts: readonly ScenarioDefinition[]): ScenarioDefinition {
+  return {
+    name,
+    description: `every scenario at once (${parts.map((p) => p.name).join(', ')})`,
+    create(ctx: ScenarioContext): Scenario {
+      const running = parts.map((p) => ({
+        name: p.name,
+        scenario: p.create({ ...ctx, rng: ctx.rng.fork(`scenario:${p.name}`) }),
+      }));
+      return {
+        start: (now) => running.forEach((r) => r.scenario.start(now)),
+        tick: (now) => running.forEach((r) => r.scenario.tick(now)),
+        shutdown: (now) => running.forEach((r) => r.scenario.shutdown(now)),
+        counters: () => {
+          const total: Record<string, number> = {};
+          for (const r of running) {
+            for (const [key, value] of Object.entries(r.scenario.counters())) {
+              total[key] = (total[key] ?? 0) + value;
+            }
+          }
+          return total;
+        },
+      };
+    },
+  };
+}
+
+export const ALL_SCENARIO = combineScenarios('all', SCENARIOS);
+
+export function scenarioNames(): string[] {
+  return [...SCENARIOS.map((s) => s.name), ALL_SCENARIO.name];
+}
+
+export class UnknownScenarioError extends Error {
+  constructor(readonly requested: string) {
+    super(`unknown scenario ${JSON.stringify(requested)}; known scenarios: ${scenarioNames().join(', ')}`);
+    this.name = 'UnknownScenarioError';
+  }
+}
+
+export function findScenario(name: string): ScenarioDefinition {
+  if (name === ALL_SCENARIO.name) return ALL_SCENARIO;
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new UnknownScenarioError(name);
+  return found;
+}
