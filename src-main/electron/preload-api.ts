@@ -22,7 +22,6 @@ export interface IpcRendererLike {
   on(channel: string, listener: (event: unknown, ...args: unknown[]) => void): unknown;
 }
 
-
 /** Unwraps the adapter's `{ ok, res } | { ok: false, error }`; failures reject with the reason. */
 export function unwrap(result: unknown): unknown {
   if (typeof result === 'object' && result !== null && 'ok' in result) {

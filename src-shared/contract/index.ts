@@ -77,7 +77,8 @@ interface SpineCommandMap {
   };
 }
 
-export interface CommandMap extends SpineCommandMap, RangeCommandMap, GamesCommandMap, DevicesCommandMap, BridgesCommandMap {}
+export interface CommandMap
+  extends SpineCommandMap, RangeCommandMap, GamesCommandMap, DevicesCommandMap, BridgesCommandMap {}
 
 // Every name in names.ts has a schema and a map entry, and nothing else does.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
@@ -88,7 +89,6 @@ void _namesMatchSchemas;
 
 export type CommandReq<K extends CommandName> = CommandMap[K]['req'];
 export type CommandRes<K extends CommandName> = CommandMap[K]['res'];
-
 
 /** Pushed from the core to views, one batch per tick. */
 export interface PushMap {
