@@ -229,6 +229,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     'telemetry.recent': (req) => store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000),
   };
 
+  const services = new Map<string, unknown>();
   const ctx: ModuleContext = {
     config,
     store,
@@ -238,6 +239,12 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     emit,
     onCommitted: (listener) => pipeline.onCommitted(listener),
     health: () => health(),
+    publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+    provide: (name, service) => {
+      if (services.has(name)) throw new Error(`service ${name} is provided twice`);
+      services.set(name, service);
+    },
+    use: <T>(name: string) => services.get(name) as T | undefined,
   };
   const modules: CoreModule[] = factories.map((f) => f(ctx));
   const merged: Partial<Handlers> = { ...spineHandlers };

@@ -18,6 +18,14 @@ export interface ModuleContext {
   /** Every committed ingest batch, right after its commit. */
   onCommitted(listener: (batch: CommittedBatch) => void): () => void;
   health(): HealthSnapshot;
+  /** Publishes as the console (commands, retained configs, run status) through the broker. */
+  publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  /**
+   * Services modules offer each other (e.g. `commands`, `config`), looked up lazily by name so
+   * start order only matters for use inside start().
+   */
+  provide<T>(name: string, service: T): void;
+  use<T>(name: string): T | undefined;
 }
 
 /**
