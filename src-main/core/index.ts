@@ -240,6 +240,11 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     onCommitted: (listener) => pipeline.onCommitted(listener),
     health: () => health(),
     publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+    record: (events, topic) => {
+      const stored = store.appendEvents(events, topic);
+      if (stored.length) pipeline.announce({ events: stored });
+      return stored;
+    },
     provide: (name, service) => {
       if (services.has(name)) throw new Error(`service ${name} is provided twice`);
       services.set(name, service);

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { MarshalEvent } from '../../src-shared/events/model';
+import type { ParsedEvent } from '../../src-shared/ingest';
 import type { Handlers, HealthSnapshot, PushMap, PushName, Stats } from '../../src-shared/contract';
 import type { BrokerAdapter } from '../broker/types';
 import type { CommittedBatch, IngestPipeline } from '../ingest/pipeline';
@@ -18,6 +20,12 @@ export interface ModuleContext {
   /** Every committed ingest batch, right after its commit. */
   onCommitted(listener: (batch: CommittedBatch) => void): () => void;
   health(): HealthSnapshot;
+  /**
+   * Stores events the console produced (alerts, run events, audit entries, HTTP-ingested game
+   * events) and announces them to views and `/live` like ingested ones. Returns the stored events
+   * (repeats of a known `data.dedup_key` are skipped).
+   */
+  record(events: ParsedEvent[], topic: string): MarshalEvent[];
   /** Publishes as the console (commands, retained configs, run status) through the broker. */
   publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
   /**

@@ -57,6 +57,26 @@ export class IngestPipeline {
     return () => this.listeners.delete(listener);
   }
 
+  /** Tells every listener about events committed outside the MQTT path (console-made events). */
+  announce(batch: Partial<CommittedBatch>): void {
+    const full: CommittedBatch = {
+      events: [],
+      samples: [],
+      rejects: [],
+      monitor: [],
+      monitorSkipped: 0,
+      clients: new Set(),
+      ...batch,
+    };
+    for (const l of this.listeners) {
+      try {
+        l(full);
+      } catch (err) {
+        this.lastError = `listener: ${(err as Error).message}`;
+      }
+    }
+  }
+
   push(msg: Inbound): void {
     if (this.stopped) {
       msg.done?.(new Error('ingest stopped'));

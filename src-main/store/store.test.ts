@@ -143,3 +143,21 @@ describe('Store', () => {
     raw.close();
   });
 });
+
+describe('Store.appendEvents', () => {
+  it('stores console-made events and skips known natural keys', () => {
+    const e = {
+      kind: 'alert' as const,
+      device_id: 'gw-1',
+      ts: 5,
+      data: { source: 'console', dedup_key: 'a1' },
+    };
+    expect(store.appendEvents([e], 'console/alerts', 10)).toHaveLength(1);
+    expect(
+      store.appendEvents([e, { ...e, data: { source: 'console', dedup_key: 'a2' } }], 'console/alerts', 11),
+    ).toHaveLength(1);
+    expect(store.listEvents({ kind: 'alert', limit: 10 }).map((x) => x.data.dedup_key)).toEqual(['a2', 'a1']);
+    expect(store.counter('duplicates')).toBe(1);
+    expect(store.counter('events_stored')).toBe(2);
+  });
+});

@@ -236,6 +236,49 @@ export class Store {
     }[];
   }
 
+  /**
+   * Stores events the console itself produced (its alerts, runs, scoring changes, HTTP-ingested
+   * game events) in one transaction. Events whose natural `dedup_key` is already stored are
+   * skipped and counted as duplicates.
+   */
+  appendEvents(events: ParsedEvent[], topic: string, receivedAt = Date.now()): MarshalEvent[] {
+    return this.db.transaction(() => {
+      const out: MarshalEvent[] = [];
+      let repeats = 0;
+      for (const e of events) {
+        const key = typeof e.data.dedup_key === 'string' ? e.data.dedup_key : null;
+        const r = this.stmt.insertEvent.run(
+          e.kind,
+          e.device_id,
+          e.ts,
+          receivedAt,
+          topic,
+          null,
+          JSON.stringify(e.data),
+          key,
+        );
+        if (r.changes === 0) {
+          repeats++;
+          continue;
+        }
+        out.push({
+          id: Number(r.lastInsertRowid),
+          kind: e.kind,
+          device_id: e.device_id,
+          ts: toIso(e.ts),
+          received_at: toIso(receivedAt),
+          topic,
+          data: e.data,
+        });
+      }
+      if (out.length) this.stmt.bumpCounter.run('events_stored', out.length);
+      if (repeats) this.stmt.bumpCounter.run('duplicates', repeats);
+      this.counters.set('events_stored', this.counter('events_stored') + out.length);
+      this.counters.set('duplicates', this.counter('duplicates') + repeats);
+      return out;
+    })();
+  }
+
   counter(name: string): number {
     return this.counters.get(name) ?? 0;
   }
