@@ -4,7 +4,7 @@
  * over the WebSocket host).
  */
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
-import { spawnSync } from 'node:child_process';
+import { electronSqliteBinding } from '../scripts/electron-native.mjs';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -39,27 +39,20 @@ test.describe('electron shell', () => {
   let app: ElectronApplication;
   let page: Page;
   let dataDir: string;
+  let binding: string | null = null;
 
   test.beforeAll(() => {
     if (!existsSync(mainJs))
       throw new Error(`${mainJs} is missing: run \`npm run build\` before the Electron e2e tests.`);
-    // better-sqlite3 must be built for Electron's ABI, not Node's, for the app to start.
-    const probe = spawnSync(exe!, ['-e', "new (require('better-sqlite3'))(':memory:').close()"], {
-      cwd: root,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      encoding: 'utf8',
-    });
-    if (probe.status !== 0) {
-      throw new Error(
-        'better-sqlite3 does not load in Electron (built for Node?). Run `npx electron-builder install-app-deps` ' +
-          `before the Electron e2e tests (and \`npm rebuild better-sqlite3\` afterwards for the Node suites).\n${probe.stderr}`,
-      );
-    }
+    // better-sqlite3 for Electron's ABI is built beside the Node one (scripts/electron-native.mjs),
+    // exactly as `npm start` does, and handed to the app through MARSHAL_SQLITE_BINDING.
+    binding = electronSqliteBinding(root);
+    if (!binding) throw new Error('better-sqlite3 could not be built for Electron (see the output above).');
   });
 
   test.beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'marshal-electron-'));
-    const env = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, MARSHAL_SQLITE_BINDING: binding! };
     delete env.ELECTRON_RENDERER_URL;
     delete env.ELECTRON_RUN_AS_NODE;
     delete env.MQTT_BROKER;

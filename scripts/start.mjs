@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { buildIfStale } from './build-if-stale.mjs';
+import { electronSqliteBinding } from './electron-native.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const electronDir = join(root, 'node_modules', 'electron');
@@ -80,7 +81,14 @@ function fail(message) {
 const exe = ensureElectron();
 buildIfStale();
 
-const env = { ...process.env };
+const binding = electronSqliteBinding(root);
+if (!binding) {
+  fail(
+    'better-sqlite3 could not be built for Electron (no prebuilt binary reachable and no compiler or headers). `npm run serve` runs the same console in a browser.',
+  );
+}
+
+const env = { ...process.env, MARSHAL_SQLITE_BINDING: binding };
 // Set by some editors' terminals; it would make Electron run as plain Node.
 delete env.ELECTRON_RUN_AS_NODE;
 const child = spawn(exe, ['.', ...process.argv.slice(2)], { cwd: root, stdio: 'inherit', env });

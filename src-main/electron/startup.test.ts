@@ -54,7 +54,7 @@ describe('describeStartupError', () => {
         code: 'ERR_DLOPEN_FAILED',
       },
     );
-    expect(describeStartupError(err)).toContain('install-app-deps');
+    expect(describeStartupError(err)).toContain('MARSHAL_SQLITE_BINDING');
   });
 
   it('falls back to the message', () => {

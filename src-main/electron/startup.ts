@@ -75,8 +75,8 @@ export function describeStartupError(
   if (e?.code === 'ERR_DLOPEN_FAILED' && /NODE_MODULE_VERSION|different Node\.js version/.test(message)) {
     return (
       'A native module (better-sqlite3) is built for Node.js, not for Electron.\n\n' +
-      'Run `npx electron-builder install-app-deps` to rebuild it for Electron ' +
-      '(and `npm rebuild better-sqlite3` before running the Node test suites again).\n\n' +
+      'Start the app with `npm start`, which builds an Electron copy beside the Node one and passes it ' +
+      'in MARSHAL_SQLITE_BINDING (packaged builds get theirs from electron-builder).\n\n' +
       message
     );
   }

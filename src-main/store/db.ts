@@ -13,7 +13,10 @@ export const DB_FILE = 'marshal.sqlite';
  */
 export function openDb(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, DB_FILE));
+  // Under Electron the Node-ABI build in node_modules cannot load; `npm start` builds an
+  // Electron-ABI copy and names it here (packaged apps get theirs from electron-builder).
+  const nativeBinding = process.env.MARSHAL_SQLITE_BINDING;
+  const db = new Database(join(dataDir, DB_FILE), nativeBinding ? { nativeBinding } : {});
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
