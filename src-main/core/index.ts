@@ -288,15 +288,25 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
       timers.push(setInterval(flushUi, UI_TICK_MS));
       timers.push(setInterval(() => emit('health', health()), HEALTH_TICK_MS));
       timers.push(setInterval(() => devices.save(), 2000));
-      timers.push(
-        setInterval(() => {
+      // Fold aged raw telemetry in small chunks, yielding between them, so a long backlog never
+      // holds the event loop (and ingest latency) for long.
+      const DOWNSAMPLE_CHUNK = 20_000;
+      let folding = false;
+      const fold = () => {
+        if (folding || stopped) return;
+        folding = true;
+        const step = () => {
           try {
-            store.downsample(Date.now() - config.rawRetentionMs);
+            const n = stopped ? 0 : store.downsample(Date.now() - config.rawRetentionMs, DOWNSAMPLE_CHUNK);
+            if (n >= DOWNSAMPLE_CHUNK) return void setImmediate(step);
           } catch (err) {
             pipeline.lastError = `downsample: ${(err as Error).message}`;
           }
-        }, 60_000),
-      );
+          folding = false;
+        };
+        step();
+      };
+      timers.push(setInterval(fold, 5_000));
       for (const t of timers) t.unref();
     },
     stop() {
