@@ -80,6 +80,7 @@ export class Store {
   readonly path: string;
   private readonly stmt;
   private counters = new Map<string, number>();
+  private prunedUntil = 0;
 
   constructor(dataDir: string) {
     this.db = openDb(dataDir);
@@ -416,9 +417,13 @@ export class Store {
         .prepare('DELETE FROM samples WHERE id <= ? AND ts < ?')
         .run(bound.id, olderThan).changes;
       // Raw telemetry messages age out with their samples, so dedup covers the raw window only.
+      // Only the slice since the last fold is scanned: kept (non-telemetry) messages are not revisited.
       this.db
-        .prepare("DELETE FROM messages WHERE received_at < ? AND topic LIKE '%/telemetry'")
-        .run(olderThan);
+        .prepare(
+          "DELETE FROM messages WHERE received_at >= ? AND received_at < ? AND topic LIKE '%/telemetry'",
+        )
+        .run(this.prunedUntil, olderThan);
+      this.prunedUntil = Math.max(this.prunedUntil, olderThan);
       return gone;
     })();
   }
