@@ -39,12 +39,6 @@ async function main(): Promise<void> {
     lan: config.lan,
     rendererDir: process.env.MARSHAL_RENDERER_DIR ?? defaultRendererDir(),
   });
-  for (const url of core.mqttUrls()) process.stdout.write(`${url}\n`);
-  for (const url of host.urls) process.stdout.write(`${url}\n`);
-  process.stderr.write(
-    `marshal: data in ${config.dataDir}${config.lan ? ' (LAN mode: devices need credentials)' : ''}\n`,
-  );
-
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -63,6 +57,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  // Ready only now: a supervisor may signal the moment it sees the URLs.
+  for (const url of core.mqttUrls()) process.stdout.write(`${url}\n`);
+  for (const url of host.urls) process.stdout.write(`${url}\n`);
+  process.stderr.write(
+    `marshal: data in ${config.dataDir}${config.lan ? ' (LAN mode: devices need credentials)' : ''}\n`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -88,6 +88,7 @@ export class EmbeddedBroker implements BrokerAdapter {
           payload,
           qos,
           retain: packet.retain,
+          dup: packet.dup,
           receivedAt: Date.now(),
           clientId: client?.id ?? null,
           // QoS 0 has no acknowledgement to hold back; QoS 1/2 wait for the commit.
@@ -157,6 +158,18 @@ export class EmbeddedBroker implements BrokerAdapter {
 
   clients(): ClientRow[] {
     return [...this.connected.values()];
+  }
+
+  /** Closes every connection authenticated as `username` (its credential was just revoked). */
+  disconnectUser(username: string): number {
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients ?? {};
+    let n = 0;
+    for (const client of Object.values(clients)) {
+      if (this.auth.get(client)?.username !== username) continue;
+      client.close();
+      n++;
+    }
+    return n;
   }
 
   publish(

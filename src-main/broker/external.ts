@@ -82,6 +82,7 @@ export class ExternalBroker implements BrokerAdapter {
           payload: message,
           qos: packet.qos,
           retain: packet.retain,
+          dup: packet.dup,
           receivedAt: Date.now(),
           clientId: null,
           done: (err) => (err ? done(err) : done(0)),
@@ -91,6 +92,9 @@ export class ExternalBroker implements BrokerAdapter {
     url.username = '';
     url.password = '';
     const client = mqtt.connect(url.toString(), options);
+    // mqtt.js honours customHandleAcks only for MQTT 5 and acknowledges 3.1.1 publishes at once;
+    // restoring it keeps ack-after-commit on 3.1.1, which every venue broker speaks.
+    client.options.customHandleAcks = options.customHandleAcks;
     this.client = client;
     return new Promise((resolve) => {
       let settled = false;

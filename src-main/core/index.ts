@@ -138,7 +138,8 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
 
   const health = (): HealthSnapshot => {
     const brokerState = broker.state();
-    const storeOk = store.db.open && pipeline.failures === 0;
+    // A storage failure shows as degraded for a minute, not for the rest of the process's life.
+    const storeOk = store.db.open && Date.now() - pipeline.lastFailureAt > 60_000;
     const h: HealthSnapshot = {
       ok: false,
       started_at: toIso(startedAt),

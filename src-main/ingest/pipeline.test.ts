@@ -85,10 +85,10 @@ describe('IngestPipeline', () => {
 
   it('marks redeliveries as duplicates and emits no second event', async () => {
     const first = nextBatch();
-    pipeline.push(msg('leadville/timer/events', '{"event_type":"SHOT","time":2.5}'));
+    pipeline.push(msg('leadville/timer/events', '{"event_type":"SHOT","shot_number":1,"time":2.5}'));
     await first;
     const second = nextBatch();
-    pipeline.push(msg('leadville/timer/events', '{"event_type":"SHOT","time":2.5}'));
+    pipeline.push(msg('leadville/timer/events', '{"event_type":"SHOT","shot_number":1,"time":2.5}'));
     const batch = await second;
     expect(batch.events).toEqual([]);
     expect(batch.monitor[0]!.outcome).toBe('duplicate');
@@ -104,5 +104,43 @@ describe('IngestPipeline', () => {
     expect(errors[0]).toBeInstanceOf(Error);
     expect(pipeline.failures).toBe(1);
     store = new Store(dir);
+  });
+});
+
+describe('duplicates and identity', () => {
+  it('stores identical frames without identity each time, unless marked DUP', async () => {
+    const frame = '{"raw_hex":"5561040009000900170017001000bb085b007a006800000003000000","rate_hz":50}';
+    const done = nextBatch();
+    pipeline.push(msg('leadville/sensor/s1/telemetry', frame));
+    pipeline.push(msg('leadville/sensor/s1/telemetry', frame));
+    pipeline.push(msg('leadville/sensor/s1/telemetry', frame, { dup: true }));
+    const batch = await done;
+    expect(batch.samples).toHaveLength(2);
+    expect(batch.monitor.map((m) => m.outcome)).toEqual(['event', 'event', 'duplicate']);
+  });
+
+  it('keeps an unstorable message as a reject and commits the rest of its batch', async () => {
+    const real = store.commit.bind(store);
+    let calls = 0;
+    store.commit = (items, extra) => {
+      calls++;
+      if (items.some((i) => i.topic === 'leadville/system/health' && i.type === 'accept'))
+        throw new Error('disk says no');
+      return real(items, extra);
+    };
+    const acks: (Error | undefined)[] = [];
+    const done = nextBatch();
+    pipeline.push(
+      msg('leadville/timer/events', '{"event_type":"START","string_number":9}', {
+        done: (e) => acks.push(e),
+      }),
+    );
+    pipeline.push(msg('leadville/system/health', '{"cpu":1}', { done: (e) => acks.push(e) }));
+    const batch = await done;
+    expect(calls).toBeGreaterThan(1);
+    expect(acks).toEqual([undefined, undefined]);
+    expect(batch.events.map((e) => e.kind)).toEqual(['timer.start']);
+    expect(batch.rejects[0]!.reason).toContain('could not be stored: disk says no');
+    expect(pipeline.failures).toBe(1);
   });
 });

@@ -11,6 +11,8 @@ export interface Inbound {
   retain: boolean;
   receivedAt: number;
   clientId: string | null;
+  /** MQTT DUP flag: the sender says this is a redelivery. */
+  dup?: boolean;
   /** Called once the message is committed (or failed to be): the broker acknowledges then. */
   done?: (err?: Error) => void;
 }
@@ -23,6 +25,18 @@ export interface CommittedBatch {
   /** Monitor entries left out of `monitor` to keep it cheap at high rates. */
   monitorSkipped: number;
   clients: Set<string>;
+}
+
+/**
+ * A payload carrying one of these fields identifies itself (a sequence number, a time, an id), so an
+ * identical copy is a redelivery. One without them (a sensor at rest repeating the same frame, a
+ * status without a time) is only a duplicate when the sender marks it DUP.
+ */
+const IDENTITY =
+  /"(seq|ts|timestamp|t0|event_id|event_ts|session_id|command_id|id|timestamp_ns|shot_number|string_number)"\s*:/;
+
+export function identifiesItself(payload: Buffer): boolean {
+  return IDENTITY.test(payload.toString('latin1'));
 }
 
 export interface PipelineOptions extends ParseOptions {
@@ -45,6 +59,7 @@ export class IngestPipeline {
   private recent: number[] = [];
   unhandled = 0;
   failures = 0;
+  lastFailureAt = 0;
   lastError: string | null = null;
 
   constructor(
@@ -166,26 +181,56 @@ export class IngestPipeline {
           receivedAt: msg.receivedAt,
           events: result.events,
           samples: result.samples,
+          dedup: msg.dup === true || identifiesItself(msg.payload),
         });
         monitorSources.push({ msg, outcome: 'event' });
       }
     }
 
+    const extra = new Map([
+      ['unhandled', unhandled],
+      ['messages_in', unhandled],
+    ]);
     let outcomes;
     try {
-      outcomes = this.store.commit(
-        items,
-        new Map([
-          ['unhandled', unhandled],
-          ['messages_in', unhandled],
-        ]),
-      );
+      outcomes = this.store.commit(items, extra);
     } catch (err) {
-      // Nothing was committed: no acknowledgement, so QoS 1 senders will redeliver.
+      // One bad item must not sink its batch: commit item by item, turning what still fails into a
+      // reject with the reason. Only what cannot even be kept as a reject goes unacknowledged.
       this.failures++;
+      this.lastFailureAt = Date.now();
       this.lastError = (err as Error).message;
-      for (const msg of batch) msg.done?.(err as Error);
-      return;
+      const failed = new Set<number>();
+      outcomes = items.map((item, i) => {
+        try {
+          return this.store.commit([item], i === 0 ? extra : undefined)[0]!;
+        } catch (itemErr) {
+          try {
+            const payload = item.type === 'clear-retained' ? new Uint8Array() : item.payload;
+            const reason = `could not be stored: ${(itemErr as Error).message.slice(0, 200)}`;
+            const reject: StoreItem = {
+              type: 'reject',
+              topic: item.topic,
+              payload,
+              receivedAt: item.receivedAt,
+              code: 'schema',
+              reason,
+            };
+            return this.store.commit([reject])[0]!;
+          } catch {
+            failed.add(i);
+            return { duplicate: false, events: [] };
+          }
+        }
+      });
+      if (failed.size) {
+        // The store itself is failing: acknowledge nothing that is not in it.
+        for (let i = 0; i < batch.length; i++) {
+          const at = index[i];
+          batch[i]!.done?.(at !== null && at !== undefined && failed.has(at) ? (err as Error) : undefined);
+        }
+        return;
+      }
     }
     this.unhandled += unhandled;
     this.recent.push(Date.now(), batch.length);

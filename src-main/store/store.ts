@@ -21,6 +21,8 @@ export type StoreItem =
       receivedAt: number;
       events: ParsedEvent[];
       samples: ParsedSample[];
+      /** False for payloads that do not identify themselves: stored even when identical. */
+      dedup?: boolean;
     }
   | {
       type: 'reject';
@@ -164,14 +166,12 @@ export class Store {
         });
         continue;
       }
-      const info = this.stmt.insertMessage.run(
-        messageHash(item.topic, item.payload),
-        item.topic,
-        item.receivedAt,
-        item.qos,
-        item.retained ? 1 : 0,
-        item.payload,
-      );
+      const row = [item.topic, item.receivedAt, item.qos, item.retained ? 1 : 0, item.payload] as const;
+      let info = this.stmt.insertMessage.run(messageHash(item.topic, item.payload), ...row);
+      // A payload that does not identify itself repeats legitimately: the first copy holds the
+      // content hash (so a DUP redelivery of it is caught), later copies get keys of their own.
+      if (info.changes === 0 && item.dedup === false)
+        info = this.stmt.insertMessage.run(this.uniqueKey(item.receivedAt), ...row);
       if (item.retained) this.stmt.upsertRetained.run(item.topic, item.payload, item.qos, item.receivedAt);
       if (info.changes === 0) {
         add('duplicates');
@@ -278,6 +278,18 @@ export class Store {
       this.counters.set('duplicates', this.counter('duplicates') + repeats);
       return out;
     })();
+  }
+
+  private nonce = 0;
+
+  /** A key that never collides with a content hash's: marker byte, time, counter. */
+  private uniqueKey(receivedAt: number): Buffer {
+    const key = Buffer.alloc(16);
+    key[0] = 0xff;
+    key.writeDoubleBE(receivedAt, 1);
+    key.writeUInt32BE(this.nonce++ >>> 0, 9);
+    key.writeUInt16BE(process.pid & 0xffff, 13);
+    return key;
   }
 
   counter(name: string): number {

@@ -3,8 +3,30 @@ import { RejectError } from './result';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Deeper JSON is refused: nothing in any family nests this far, and deep values break stringify. */
+export const MAX_JSON_DEPTH = 32;
+
+function depthExceeds(value: unknown, max: number): boolean {
+  // Iterative, so a hostile 100k-level payload cannot overflow the stack here either.
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 /** Decodes a payload as a JSON object, or throws a RejectError naming what is wrong with it. */
 export function parseJsonObject(payload: Uint8Array): Record<string, unknown> {
+  return parseJsonObjectText(payload).value;
+}
+
+/** As parseJsonObject, also returning the text (some rules read a number's lexical form). */
+export function parseJsonObjectText(payload: Uint8Array): { value: Record<string, unknown>; text: string } {
   let text: string;
   try {
     text = utf8.decode(payload);
@@ -23,7 +45,20 @@ export function parseJsonObject(payload: Uint8Array): Record<string, unknown> {
       `payload must be a JSON object, got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
     );
   }
-  return value as Record<string, unknown>;
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    throw new RejectError('too_deep', `JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return { value: value as Record<string, unknown>, text };
+}
+
+/**
+ * Keys whose numbers are written with a fraction or exponent somewhere in the text (`"time": 2.0`
+ * is seconds even though JSON.parse yields the integer 2).
+ */
+export function fractionalKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  for (const m of text.matchAll(/"([A-Za-z0-9_]{1,64})"\s*:\s*-?\d+(\.\d+|[eE][+-]?\d+)/g)) keys.add(m[1]!);
+  return keys;
 }
 
 /** zod parse with the first issue turned into a readable reject reason. */

@@ -361,3 +361,30 @@ describe('limits and unknown topics', () => {
     expect(r.events[0]!.data).not.toHaveProperty('future_field');
   });
 });
+
+describe('hostile shapes and clocks', () => {
+  it('reads a whole seconds float written as 2.0 as seconds', () => {
+    const r = events(
+      parseMessage('leadville/timer/events', enc('{"event_type":"SHOT","time":2.0,"split":150}'), RX, opts),
+    );
+    expect(r.events[0]!.data).toMatchObject({ time_ms: 2000, split_ms: 1500 });
+  });
+
+  it('refuses JSON nested deeper than 32 levels', () => {
+    const deep = `{"a":${'['.repeat(40)}${']'.repeat(40)}}`;
+    expect(reject(parse('leadville/bridge/status', deep)).code).toBe('too_deep');
+  });
+
+  it('refuses times outside 1970–2200', () => {
+    expect(reject(parse('leadville/timer/events', { event_type: 'SHOT', timestamp: 1e20 })).code).toBe(
+      'schema',
+    );
+    expect(reject(parse('leadville/sensor/s1/telemetry', { ts: -5e15, x: 1, y: 1, z: 1 })).code).toBe(
+      'schema',
+    );
+    expect(
+      reject(parse('leadville/detection/impacts', { event_type: 'HIT', sensor_id: 's1', timestamp_ns: 1e30 }))
+        .code,
+    ).toBe('schema');
+  });
+});

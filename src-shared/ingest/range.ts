@@ -7,7 +7,7 @@ import { decodeAmgFrame, hexToBytes } from '../decoders/amg';
 import { decodeBt50Notification } from '../decoders/bt50';
 import { isValidDeviceId } from '../ids';
 import { parseWireTime } from '../events/time';
-import { flatten, parseJsonObject, validate } from './payload';
+import { flatten, fractionalKeys, parseJsonObjectText, validate } from './payload';
 import { RejectError, type ParseResult, type ParsedEvent, type ParsedSample } from './result';
 
 const RANGE_ROOTS = new Set(['bridge', 'system', 'timer', 'sensor', 'detection', 'run']);
@@ -65,7 +65,11 @@ function idFromTopic(level: string | undefined, what: string): string {
  * Durations arrive as seconds (floats), centiseconds (integers), or with an explicit unit suffix.
  * Returns integer milliseconds. Suffixes win; a bare integer is centiseconds, as timers count.
  */
-export function durationMs(obj: Record<string, unknown>, ...names: string[]): number | undefined {
+export function durationMs(
+  obj: Record<string, unknown>,
+  names: string[],
+  fractional: ReadonlySet<string> = new Set(),
+): number | undefined {
   for (const name of names) {
     const ms = obj[`${name}_ms`];
     if (typeof ms === 'number' && Number.isFinite(ms)) return Math.round(ms);
@@ -75,7 +79,8 @@ export function durationMs(obj: Record<string, unknown>, ...names: string[]): nu
     if (typeof s === 'number' && Number.isFinite(s)) return Math.round(s * 1000);
     const bare = obj[name];
     if (typeof bare === 'number' && Number.isFinite(bare)) {
-      return Number.isInteger(bare) ? bare * 10 : Math.round(bare * 1000);
+      // `2.0` parses to 2: the text's lexical form says seconds.
+      return Number.isInteger(bare) && !fractional.has(name) ? bare * 10 : Math.round(bare * 1000);
     }
   }
   return undefined;
@@ -95,7 +100,11 @@ const timerEventSchema = z.object({
   timestamp: timeField,
 });
 
-function timerEvent(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
+function timerEvent(
+  raw: Record<string, unknown>,
+  receivedAt: number,
+  fractional: ReadonlySet<string>,
+): ParsedEvent {
   const obj = flatten(raw, 'data');
   const p = validate(timerEventSchema, obj, 'timer event');
   const ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
@@ -106,9 +115,9 @@ function timerEvent(raw: Record<string, unknown>, receivedAt: number): ParsedEve
     string_number: p.string_number ?? undefined,
     shot_number: p.shot_number ?? undefined,
     total_shots: p.total_shots ?? undefined,
-    time_ms: durationMs(obj, 'time', 'shot_time', 'time_since_start', 'elapsed'),
-    split_ms: durationMs(obj, 'split', 'split_time'),
-    first_shot_ms: durationMs(obj, 'first_shot', 'first_shot_time', 'first'),
+    time_ms: durationMs(obj, ['time', 'shot_time', 'time_since_start', 'elapsed'], fractional),
+    split_ms: durationMs(obj, ['split', 'split_time'], fractional),
+    first_shot_ms: durationMs(obj, ['first_shot', 'first_shot_time', 'first'], fractional),
     source: p.source ?? undefined,
   };
   if (p.raw_hex) {
@@ -278,7 +287,10 @@ function impact(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
     p.timestamp_ns !== null
   ) {
     const ns = Number(p.timestamp_ns);
-    if (Number.isFinite(ns) && ns > 1e15) ts = Math.round(ns / 1e6);
+    const fromNs = Number.isFinite(ns) && ns > 1e15 ? parseWireTime(Math.round(ns / 1e6)) : null;
+    if (fromNs === null)
+      throw new RejectError('schema', 'timestamp_ns: not a time in nanoseconds since 1970');
+    ts = fromNs;
   }
   const data: Record<string, unknown> = { sensor_id, source: 'bridge' };
   if (p.plate_id !== undefined && p.plate_id !== null) data.plate_id = String(p.plate_id);
@@ -316,6 +328,47 @@ function statusData(raw: Record<string, unknown>): Record<string, unknown> {
   return data;
 }
 
+/**
+ * Command acknowledgements, a Marshal extension (range bridges have no ack topic in the field):
+ * `timer/command/ack` and `sensor/{id}/command/ack` carrying `{command_id, ok, error}` (or the
+ * gateways' `{success, message}` spelling). A bridge that never sends one leaves its commands
+ * `sent` until they time out.
+ */
+function isCommandAck(levels: string[]): boolean {
+  const [root, a, b, c] = levels;
+  return (
+    (root === 'timer' && a === 'command' && b === 'ack' && levels.length === 3) ||
+    (root === 'sensor' && b === 'command' && c === 'ack' && levels.length === 4)
+  );
+}
+
+const commandAckSchema = z.object({
+  command_id: z.string().max(64),
+  ok: z.boolean().optional().nullable(),
+  success: z.boolean().optional().nullable(),
+  error: z.string().max(1024).optional().nullable(),
+  message: z.string().max(1024).optional().nullable(),
+});
+
+function commandAck(levels: string[], obj: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const p = validate(commandAckSchema, obj, 'command ack');
+  if (!isValidDeviceId(p.command_id))
+    throw new RejectError('invalid_id', 'command_id is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})');
+  const ok = p.ok ?? p.success;
+  if (typeof ok !== 'boolean') throw new RejectError('schema', 'command ack: ok: expected a boolean');
+  const device_id =
+    levels[0] === 'sensor'
+      ? idFromTopic(levels[1], 'sensor id')
+      : deviceIdFrom(obj, 'timer', 'timer_id', 'device_id');
+  const error = ok ? null : (p.error ?? p.message ?? null);
+  return {
+    kind: 'command.ack',
+    device_id,
+    ts: wireTime(obj, receivedAt, 'timestamp', 'ts'),
+    data: { command_id: p.command_id, ok, error },
+  };
+}
+
 export function parseRange(
   levels: string[],
   payload: Uint8Array,
@@ -331,11 +384,12 @@ export function parseRange(
       (root === 'timer' && (a === 'events' || a === 'status') && levels.length === 2) ||
       (root === 'sensor' && (b === 'telemetry' || b === 'status') && levels.length === 3) ||
       (root === 'detection' && (a === 'impacts' || a === 'shots') && levels.length === 2) ||
-      (root === 'run' && (b === 'events' || b === 'status') && levels.length === 3);
+      (root === 'run' && (b === 'events' || b === 'status') && levels.length === 3) ||
+      isCommandAck(levels);
     // Commands are the console's own output; other levels are not part of the tree.
     if (!known) return { outcome: 'unhandled' };
 
-    const obj = parseJsonObject(payload);
+    const { value: obj, text } = parseJsonObjectText(payload);
     const ev = (
       kind: ParsedEvent['kind'],
       device_id: string,
@@ -347,8 +401,16 @@ export function parseRange(
       samples: [],
     });
 
+    if (isCommandAck(levels)) {
+      return { outcome: 'events', family, events: [commandAck(levels, obj, receivedAt)], samples: [] };
+    }
     if (root === 'timer' && a === 'events') {
-      return { outcome: 'events', family, events: [timerEvent(obj, receivedAt)], samples: [] };
+      return {
+        outcome: 'events',
+        family,
+        events: [timerEvent(obj, receivedAt, fractionalKeys(text))],
+        samples: [],
+      };
     }
     if (root === 'timer') {
       const data = statusData(obj);

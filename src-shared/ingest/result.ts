@@ -2,7 +2,14 @@ import type { EventKind } from '../events/model';
 
 /** Why a message was rejected; counters are kept per code. */
 export type RejectCode =
-  'too_large' | 'binary' | 'malformed_json' | 'not_an_object' | 'schema' | 'invalid_id' | 'bad_frame';
+  | 'too_large'
+  | 'binary'
+  | 'malformed_json'
+  | 'too_deep'
+  | 'not_an_object'
+  | 'schema'
+  | 'invalid_id'
+  | 'bad_frame';
 
 export interface ParsedEvent {
   kind: EventKind;
