@@ -1,6 +1,4 @@
 import type { Migration } from './migrations';
-import { GAMES_MIGRATIONS } from '../games/migrations';
-import { devicesMigrations } from '../commands/migrations';
 
 /**
  * Migrations owned by capabilities, each in its own version range (see migrations.ts). Import a
@@ -9,6 +7,4 @@ import { devicesMigrations } from '../commands/migrations';
 export const CAPABILITY_MIGRATIONS: Migration[] = [
   // ...rangeMigrations (100–199), ...gamesMigrations (200–299), ...devicesMigrations (300–399),
   // ...bridgesMigrations (400–499)
-  ...GAMES_MIGRATIONS,
-  ...devicesMigrations,
 ];

@@ -238,111 +238,104 @@ describe('external broker (mosquitto)', () => {
     expect(await api(serve.httpUrl).events({ device_id: 'tm-q1' })).toHaveLength(1);
   });
 
-  it(
-    'a QoS 1 message published while the console was away is delivered when it returns (persistent session)',
-    async () => {
-      const dataDir = makeTempDir('marshal-ext-session-');
-      try {
-        const first = await startServe({ dataDir, env: envForm() });
-        await waitHealthy(first);
-        expect((await first.stop('SIGTERM')).code).toBe(0);
+  it('a QoS 1 message published while the console was away is delivered when it returns (persistent session)', async () => {
+    const dataDir = makeTempDir('marshal-ext-session-');
+    try {
+      const first = await startServe({ dataDir, env: envForm() });
+      await waitHealthy(first);
+      expect((await first.stop('SIGTERM')).code).toBe(0);
 
-        await mosquittoPub(
-          plain(),
-          'leadville/timer/events',
-          JSON.stringify({ event_type: 'SHOT', device_id: 'tm-away', shot_number: 3, time: 4.56 }),
-          { qos: 1 },
-        );
+      await mosquittoPub(
+        plain(),
+        'leadville/timer/events',
+        JSON.stringify({ event_type: 'SHOT', device_id: 'tm-away', shot_number: 3, time: 4.56 }),
+        { qos: 1 },
+      );
 
-        const second = await startServe({ dataDir, env: envForm() });
-        await waitHealthy(second);
-        // The queued message comes first on the resumed session, then the sentinel.
-        await sentinel(second);
-        const evs = await api(second.httpUrl).events({ device_id: 'tm-away' });
-        expect(evs).toHaveLength(1);
-        expect(evs[0]!.data).toMatchObject({ shot_number: 3, time_ms: 4560 });
-        expect((await second.stop('SIGTERM')).code).toBe(0);
-      } finally {
-        await cleanupServes();
-        removeDir(dataDir);
-      }
-    },
-  );
+      const second = await startServe({ dataDir, env: envForm() });
+      await waitHealthy(second);
+      // The queued message comes first on the resumed session, then the sentinel.
+      await sentinel(second);
+      const evs = await api(second.httpUrl).events({ device_id: 'tm-away' });
+      expect(evs).toHaveLength(1);
+      expect(evs[0]!.data).toMatchObject({ shot_number: 3, time_ms: 4560 });
+      expect((await second.stop('SIGTERM')).code).toBe(0);
+    } finally {
+      await cleanupServes();
+      removeDir(dataDir);
+    }
+  });
 
-  it(
-    'kill -9 of the console: messages it had not acknowledged are redelivered, none lost, each stored once',
-    async () => {
-      const N = 3000;
-      const KILL_AT = 500;
-      const dataDir = makeTempDir('marshal-ext-kill9-');
-      const publisher = await connectMqtt(`mqtt://127.0.0.1:${broker.port}`, {
-        username: DEVICE_USER,
-        password: DEVICE_PASS,
-        clientId: 'ext-kill9-pub',
-      });
-      try {
-        const first = await startServe({ dataDir, env: envForm() });
-        await waitHealthy(first);
-        const http1 = api(first.httpUrl);
-        // Fail fast while QoS 1 ingest is broken (see above) instead of waiting for a deadline.
-        await mosquittoPub(
-          plain(),
-          'leadville/sensor/ext-load/telemetry',
-          JSON.stringify({ seq: -1, x: 0, y: 0, z: 0 }),
-          { qos: 1 },
-        );
-        await sentinel(first);
-        expect(await http1.events({ kind: 'sensor.sample', device_id: 'ext-load' })).toHaveLength(1);
+  it('kill -9 of the console: messages it had not acknowledged are redelivered, none lost, each stored once', async () => {
+    const N = 3000;
+    const KILL_AT = 500;
+    const dataDir = makeTempDir('marshal-ext-kill9-');
+    const publisher = await connectMqtt(`mqtt://127.0.0.1:${broker.port}`, {
+      username: DEVICE_USER,
+      password: DEVICE_PASS,
+      clientId: 'ext-kill9-pub',
+    });
+    try {
+      const first = await startServe({ dataDir, env: envForm() });
+      await waitHealthy(first);
+      const http1 = api(first.httpUrl);
+      // Fail fast while QoS 1 ingest is broken (see above) instead of waiting for a deadline.
+      await mosquittoPub(
+        plain(),
+        'leadville/sensor/ext-load/telemetry',
+        JSON.stringify({ seq: -1, x: 0, y: 0, z: 0 }),
+        { qos: 1 },
+      );
+      await sentinel(first);
+      expect(await http1.events({ kind: 'sensor.sample', device_id: 'ext-load' })).toHaveLength(1);
 
-        let sent = 0;
-        const publishing = (async () => {
-          for (let seq = 0; seq < N; seq++) {
-            await publisher.publishAsync(
-              'leadville/sensor/ext-load/telemetry',
-              JSON.stringify({ seq, x: seq, y: 0, z: 0 }),
-              { qos: 1 },
-            );
-            sent++;
-          }
-        })();
-        // Kill mid-stream, once the console has committed a good part.
-        await waitFor(
-          async () => (await http1.stats()).messages_in >= KILL_AT,
-          `the console to ingest ${KILL_AT} messages`,
-          {
-            intervalMs: 10,
-          },
-        );
-        await first.kill9();
-        const sentAtKill = sent;
-        await publishing;
-        expect(sentAtKill).toBeLessThan(N);
+      let sent = 0;
+      const publishing = (async () => {
+        for (let seq = 0; seq < N; seq++) {
+          await publisher.publishAsync(
+            'leadville/sensor/ext-load/telemetry',
+            JSON.stringify({ seq, x: seq, y: 0, z: 0 }),
+            { qos: 1 },
+          );
+          sent++;
+        }
+      })();
+      // Kill mid-stream, once the console has committed a good part.
+      await waitFor(
+        async () => (await http1.stats()).messages_in >= KILL_AT,
+        `the console to ingest ${KILL_AT} messages`,
+        {
+          intervalMs: 10,
+        },
+      );
+      await first.kill9();
+      const sentAtKill = sent;
+      await publishing;
+      expect(sentAtKill).toBeLessThan(N);
 
-        const second = await startServe({ dataDir, env: envForm() });
-        const http2 = api(second.httpUrl);
-        const samples = await waitFor(
-          async () => {
-            const evs = await http2.events({ kind: 'sensor.sample', device_id: 'ext-load', limit: 10_000 });
-            return evs.length >= N + 1 ? evs : undefined;
-          },
-          `all ${N} samples after the restart`,
-          { timeoutMs: 60_000, intervalMs: 200 },
-        );
-        const seqs = new Set(samples.map((s) => s.data.seq as number));
-        expect(seqs.size).toBe(N + 1);
-        expect(samples).toHaveLength(N + 1);
-        const stats = await http2.stats();
-        console.log(
-          `[external kill -9] published ${N} (${sentAtKill} before the kill), stored ${samples.length - 1}, ` +
-            `duplicates after redelivery ${stats.duplicates}`,
-        );
-        expect((await second.stop('SIGTERM')).code).toBe(0);
-      } finally {
-        await publisher.endAsync().catch(() => undefined);
-        await cleanupServes();
-        removeDir(dataDir);
-      }
-    },
-    120_000,
-  );
+      const second = await startServe({ dataDir, env: envForm() });
+      const http2 = api(second.httpUrl);
+      const samples = await waitFor(
+        async () => {
+          const evs = await http2.events({ kind: 'sensor.sample', device_id: 'ext-load', limit: 10_000 });
+          return evs.length >= N + 1 ? evs : undefined;
+        },
+        `all ${N} samples after the restart`,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      const seqs = new Set(samples.map((s) => s.data.seq as number));
+      expect(seqs.size).toBe(N + 1);
+      expect(samples).toHaveLength(N + 1);
+      const stats = await http2.stats();
+      console.log(
+        `[external kill -9] published ${N} (${sentAtKill} before the kill), stored ${samples.length - 1}, ` +
+          `duplicates after redelivery ${stats.duplicates}`,
+      );
+      expect((await second.stop('SIGTERM')).code).toBe(0);
+    } finally {
+      await publisher.endAsync().catch(() => undefined);
+      await cleanupServes();
+      removeDir(dataDir);
+    }
+  }, 120_000);
 });
