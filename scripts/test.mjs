@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const bin = (name) => join(root, 'node_modules/.bin', name);
-const results = join(root, 'test-results');
+// Not test-results/: Playwright empties that folder when it starts.
+const results = join(root, 'test-reports');
 rmSync(join(results, 'vitest.json'), { force: true });
 rmSync(join(results, 'e2e.json'), { force: true });
 mkdirSync(results, { recursive: true });
