@@ -25,14 +25,21 @@ export function openDb(dataDir: string): Db {
   return db;
 }
 
+/**
+ * Applies every migration not yet recorded, in version order. Capabilities own version ranges
+ * (see migrations.ts), so a lower number can arrive after a higher one and must still run.
+ */
 export function migrate(db: Db): number {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)',
   );
-  const current =
-    (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  for (const m of MIGRATIONS) {
-    if (m.version <= current) continue;
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(

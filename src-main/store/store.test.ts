@@ -161,3 +161,15 @@ describe('Store.appendEvents', () => {
     expect(store.counter('events_stored')).toBe(2);
   });
 });
+
+describe('migrate', () => {
+  it('applies a lower-numbered migration that arrives after a higher one', async () => {
+    const { migrate } = await import('./db');
+    store.db.prepare('DELETE FROM schema_migrations WHERE version = 2').run();
+    store.db.exec('DROP TABLE retained');
+    migrate(store.db);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE name = 'retained'").get()).toEqual({
+      name: 'retained',
+    });
+  });
+});
