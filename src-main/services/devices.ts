@@ -14,6 +14,8 @@ interface Entry {
   family: string;
   device_id: string;
   role: string | null;
+  /** The operator's role for the device (plate, stage, booth, zone…); shown instead of `role`. */
+  role_override: string | null;
   name: string | null;
   firmware: string | null;
   battery: number | null;
@@ -77,6 +79,7 @@ export class DeviceRegistry {
         family,
         device_id: deviceId,
         role,
+        role_override: null,
         name: null,
         firmware: null,
         battery: null,
@@ -221,19 +224,54 @@ export class DeviceRegistry {
 
   devices(now = Date.now()): DeviceRow[] {
     return [...this.entries.values()]
-      .map((e) => ({
-        device_id: e.device_id,
-        family: e.family,
-        name: e.name,
-        online: this.online(e, now),
-        last_seen: e.last_seen === null ? null : toIso(e.last_seen),
-        battery: e.battery,
-        rssi: e.rssi,
-        firmware: e.firmware,
-        role: e.role,
-        status: e.status ?? undefined,
-      }))
+      .map((e) => this.row(e, now))
       .sort((a, b) => a.family.localeCompare(b.family) || a.device_id.localeCompare(b.device_id));
+  }
+
+  private row(e: Entry, now: number): DeviceRow {
+    return {
+      device_id: e.device_id,
+      family: e.family,
+      name: e.name,
+      online: this.online(e, now),
+      last_seen: e.last_seen === null ? null : toIso(e.last_seen),
+      battery: e.battery,
+      rssi: e.rssi,
+      firmware: e.firmware,
+      role: e.role_override ?? e.role,
+      kind: e.role,
+      status: e.status ?? undefined,
+    };
+  }
+
+  /**
+   * The devices known under an id (one per family using it), with the structural role the registry
+   * derived (`kind`: timer, sensor, bridge, booth, zone), whatever role the operator gave them.
+   */
+  find(deviceId: string, now = Date.now()): (DeviceRow & { kind: string | null })[] {
+    const out: (DeviceRow & { kind: string | null })[] = [];
+    for (const e of this.entries.values()) {
+      if (e.device_id === deviceId) out.push({ ...this.row(e, now), kind: e.role });
+    }
+    return out;
+  }
+
+  /**
+   * Sets the operator's name and role of a known device (null clears; undefined leaves as is).
+   * Returns the updated row, or null when the device is unknown.
+   */
+  label(
+    family: string,
+    deviceId: string,
+    patch: { name?: string | null; role?: string | null },
+    now = Date.now(),
+  ): DeviceRow | null {
+    const e = this.entries.get(`${family}\u0000${deviceId}`);
+    if (!e) return null;
+    if (patch.name !== undefined) e.name = patch.name ? patch.name.slice(0, 64) : null;
+    if (patch.role !== undefined) e.role_override = patch.role ? patch.role.slice(0, 32) : null;
+    e.dirty = true;
+    return this.row(e, now);
   }
 
   sensors(now = Date.now()): SensorRow[] {

@@ -24,10 +24,10 @@ export * from './types';
 export { COMMAND_NAMES, PUSH_NAMES, isCommandName, isPushName } from './names';
 export type { CommandName, PushName } from './names';
 import type { CommandName, PushName } from './names';
-import { rangeCommandSchemas, type RangeCommandMap } from './range';
+import { rangeCommandSchemas, type RangeCommandMap, type RangePush } from './range';
 import { gamesCommandSchemas, type GamesCommandMap } from './games';
-import { devicesCommandSchemas, type DevicesCommandMap } from './devices';
-import { bridgesCommandSchemas, type BridgesCommandMap } from './bridges';
+import { devicesCommandSchemas, type CommandRecord, type DevicesCommandMap } from './devices';
+import { bridgesCommandSchemas, type BridgesCommandMap, type GattAgentRequest } from './bridges';
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN);
 const empty = z.object({}).strict().optional();
@@ -98,6 +98,12 @@ export interface PushMap {
   health: HealthSnapshot;
   monitor: MonitorBatch;
   rejects: RejectRow[];
+  /** Commands whose state changed (contract/devices.ts), one batch per tick. */
+  commands: CommandRecord[];
+  /** Requests for the Web Bluetooth agent in the Electron renderer (contract/bridges.ts). */
+  'bridges.gatt': GattAgentRequest[];
+  /** Runs and stations that changed (contract/range.ts), one batch per tick. */
+  range: RangePush;
 }
 
 const _pushNamesMatch: Exact<keyof PushMap, PushName> = true;

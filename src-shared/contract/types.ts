@@ -80,6 +80,8 @@ export interface DeviceRow {
   rssi: number | null;
   firmware: string | null;
   role: string | null;
+  /** The structural role the registry derived (timer, sensor, bridge, booth, zone), whatever the operator calls it. */
+  kind?: string | null;
   client_id?: string | null;
   status?: Record<string, unknown>;
 }

@@ -1,0 +1,361 @@
+/**
+ * What each kind of device can be told, with typed arguments (domain.md §1, §2, §3, §6, §8).
+ *
+ * Targets: a range bridge's shot timer (`timer`) and impact sensors (`sensor`), a whack-a-mole
+ * cabinet (`cabinet`) and a field gateway (`gateway`). A device's target follows from its family
+ * and the structural role the registry gave it (range timer / sensor).
+ *
+ * `disruptive` commands change what a device is doing or how it measures during an event: the
+ * panel asks for a confirmation before sending them.
+ */
+import { z } from 'zod';
+import { WHACKAMOLE_COMMANDS, whackamoleCommandArgs } from '../ingest/whackamole';
+import { argsSchema, firstIssue, type FieldSpec } from './fields';
+
+export const COMMAND_TARGETS = ['timer', 'sensor', 'cabinet', 'gateway'] as const;
+export type CommandTarget = (typeof COMMAND_TARGETS)[number];
+
+export interface CommandDef {
+  name: string;
+  label: string;
+  description: string;
+  disruptive: boolean;
+  fields: readonly FieldSpec[];
+}
+
+export const TARGET_LABELS: Record<CommandTarget, string> = {
+  timer: 'Shot timer (via range bridge)',
+  sensor: 'Impact sensor (via range bridge)',
+  cabinet: 'Whack-a-mole cabinet',
+  gateway: 'Field gateway',
+};
+
+/** BT50 return rates the WitMotion rate register knows (Hz) → register code. */
+export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
+  1: 0x03,
+  2: 0x04,
+  5: 0x05,
+  10: 0x06,
+  20: 0x07,
+  50: 0x08,
+  100: 0x09,
+  200: 0x0b,
+});
+
+const TIMER: readonly CommandDef[] = [
+  {
+    name: 'remote_start',
+    label: 'Remote start',
+    description: 'Starts a string now: the timer beeps (COM START).',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'remote_stop',
+    label: 'Stop string',
+    description: 'Ends the running string (COM STOP).',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'set_sensitivity',
+    label: 'Set sensitivity',
+    description: 'Microphone sensitivity, 1 (least) to 10 (SET SENSITIVITY nn). Only while stopped.',
+    disruptive: true,
+    fields: [{ key: 'level', label: 'Level', kind: 'int', min: 1, max: 10, default: 5 }],
+  },
+  {
+    name: 'set_echo_delay',
+    label: 'Set echo delay',
+    description:
+      'Ignores sounds this soon after a shot, 5–100 centiseconds (SET ECHO DELAY nnn). Only while stopped.',
+    disruptive: true,
+    fields: [{ key: 'delay_cs', label: 'Delay', kind: 'int', min: 5, max: 100, default: 10, unit: 'cs' }],
+  },
+  {
+    name: 'set_par_time',
+    label: 'Set par time',
+    description: 'Par n at t centiseconds after the beep (SET PAR TIME n t). Only while stopped.',
+    disruptive: true,
+    fields: [
+      { key: 'par', label: 'Par number', kind: 'int', min: 1, max: 10, default: 1 },
+      { key: 'time_cs', label: 'Time', kind: 'int', min: 1, max: 99_999, default: 300, unit: 'cs' },
+    ],
+  },
+  {
+    name: 'set_beep_volume',
+    label: 'Set beep volume',
+    description: 'Start beep volume 0–3 (SET BEEP VOLUME n). Only while stopped.',
+    disruptive: true,
+    fields: [{ key: 'volume', label: 'Volume', kind: 'int', min: 0, max: 3, default: 2 }],
+  },
+  {
+    name: 'request_string',
+    label: 'Request string',
+    description: 'Asks the timer for the last string as a hex dump (REQ STRING HEX).',
+    disruptive: false,
+    fields: [],
+  },
+  {
+    name: 'request_settings',
+    label: 'Request settings',
+    description: 'Asks the timer for its settings (REQ SETTINGS).',
+    disruptive: false,
+    fields: [],
+  },
+];
+
+const SENSOR: readonly CommandDef[] = [
+  {
+    name: 'set_rate',
+    label: 'Set sample rate',
+    description: 'BT50 return rate (unlock, FF AA 03 <rate> 00, save). Changes what the detector sees.',
+    disruptive: true,
+    fields: [
+      {
+        key: 'rate_hz',
+        label: 'Rate',
+        kind: 'enum',
+        options: Object.keys(BT50_RATE_CODES).map(Number),
+        default: 50,
+        unit: 'Hz',
+      },
+    ],
+  },
+  {
+    name: 'recalibrate',
+    label: 'Recalibrate',
+    description: 'The bridge re-learns the plate baseline (100 samples, plate still).',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'read_battery',
+    label: 'Read battery',
+    description: 'Reads the battery register 0x64 (FF AA 27 64 00); the bridge reports it in status.',
+    disruptive: false,
+    fields: [],
+  },
+];
+
+const DIFFICULTIES = ['easy', 'normal', 'hard'] as const;
+
+/** Cabinet commands: domain.md §6; the argument rules are the ingest module's `whackamoleCommandArgs`. */
+const CABINET: readonly CommandDef[] = [
+  {
+    name: 'start',
+    label: 'Start game',
+    description: 'Starts a game now, optionally for a named player at a difficulty.',
+    disruptive: true,
+    fields: [
+      { key: 'player', label: 'Player', kind: 'text', maxLength: 128, optional: true },
+      {
+        key: 'difficulty',
+        label: 'Difficulty',
+        kind: 'text',
+        maxLength: 32,
+        optional: true,
+        suggestions: DIFFICULTIES,
+      },
+    ],
+  },
+  {
+    name: 'stop',
+    label: 'Stop game',
+    description: 'Ends the running game.',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'reset',
+    label: 'Reset',
+    description: 'Resets the cabinet to idle, dropping any game in progress.',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'set_difficulty',
+    label: 'Set difficulty',
+    description: 'The difficulty of the next games.',
+    disruptive: true,
+    fields: [
+      {
+        key: 'difficulty',
+        label: 'Difficulty',
+        kind: 'text',
+        maxLength: 32,
+        default: 'normal',
+        suggestions: DIFFICULTIES,
+      },
+    ],
+  },
+  {
+    name: 'identify',
+    label: 'Identify',
+    description: 'Flashes the cabinet’s lights so a technician can find it.',
+    disruptive: false,
+    fields: [
+      { key: 'duration_s', label: 'Duration', kind: 'int', min: 1, max: 300, optional: true, unit: 's' },
+    ],
+  },
+];
+
+const NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+const NAME_HINT = 'letters, digits and . _ : - (1–64)';
+
+const GATEWAY: readonly CommandDef[] = [
+  {
+    name: 'set_actuator',
+    label: 'Switch actuator',
+    description: 'Turns a relay-driven actuator (fan, humidifier, light, pump) on or off.',
+    disruptive: true,
+    fields: [
+      {
+        key: 'actuator',
+        label: 'Actuator',
+        kind: 'text',
+        maxLength: 64,
+        pattern: NAME,
+        patternHint: NAME_HINT,
+        suggestions: ['fan', 'humidifier', 'light', 'pump', 'heater'],
+      },
+      { key: 'state', label: 'State', kind: 'enum', options: ['on', 'off'], default: 'on' },
+      {
+        key: 'duration_s',
+        label: 'For',
+        kind: 'int',
+        min: 1,
+        max: 86_400,
+        optional: true,
+        unit: 's',
+        help: 'Switch back after this long (left out: until told otherwise).',
+      },
+    ],
+  },
+  {
+    name: 'set_level',
+    label: 'Set actuator level',
+    description: 'Sets a variable actuator (fan speed, dimmer) to a percentage.',
+    disruptive: true,
+    fields: [
+      {
+        key: 'actuator',
+        label: 'Actuator',
+        kind: 'text',
+        maxLength: 64,
+        pattern: NAME,
+        patternHint: NAME_HINT,
+        suggestions: ['fan', 'light'],
+      },
+      { key: 'level', label: 'Level', kind: 'int', min: 0, max: 100, default: 50, unit: '%' },
+    ],
+  },
+  {
+    name: 'set_setpoint',
+    label: 'Set setpoint',
+    description: 'The value the gateway regulates a metric to in a zone (e.g. humidity 85 % in fruiting).',
+    disruptive: true,
+    fields: [
+      {
+        key: 'zone',
+        label: 'Zone',
+        kind: 'text',
+        maxLength: 64,
+        pattern: NAME,
+        patternHint: NAME_HINT,
+        suggestions: ['fruiting', 'incubation'],
+      },
+      {
+        key: 'metric',
+        label: 'Metric',
+        kind: 'text',
+        maxLength: 64,
+        pattern: NAME,
+        patternHint: NAME_HINT,
+        suggestions: ['temp', 'humidity', 'co2'],
+      },
+      { key: 'value', label: 'Value', kind: 'number', min: -1_000_000, max: 1_000_000, step: 0.1 },
+    ],
+  },
+  {
+    name: 'read_sensors',
+    label: 'Read sensors now',
+    description: 'Asks for an immediate sensor_data message.',
+    disruptive: false,
+    fields: [],
+  },
+  {
+    name: 'reboot',
+    label: 'Reboot',
+    description: 'Restarts the gateway (it drops off the broker for a while).',
+    disruptive: true,
+    fields: [],
+  },
+  {
+    name: 'identify',
+    label: 'Identify',
+    description: 'Blinks the gateway’s status LED.',
+    disruptive: false,
+    fields: [
+      { key: 'duration_s', label: 'Duration', kind: 'int', min: 1, max: 300, optional: true, unit: 's' },
+    ],
+  },
+];
+
+export const CATALOGUE: Readonly<Record<CommandTarget, readonly CommandDef[]>> = Object.freeze({
+  timer: TIMER,
+  sensor: SENSOR,
+  cabinet: CABINET,
+  gateway: GATEWAY,
+});
+
+/** Which catalogue serves a device: range timers and sensors, cabinets, gateways; else none. */
+export function targetFor(family: string, role: string | null | undefined): CommandTarget | null {
+  switch (family) {
+    case 'range':
+      return role === 'timer' ? 'timer' : role === 'sensor' ? 'sensor' : null;
+    case 'whackamole':
+      return 'cabinet';
+    case 'gateway':
+      return 'gateway';
+    default:
+      return null;
+  }
+}
+
+export function findCommand(target: CommandTarget, name: string): CommandDef | undefined {
+  return CATALOGUE[target].find((c) => c.name === name);
+}
+
+export type ArgsCheck = { ok: true; args: Record<string, unknown> } | { ok: false; reason: string };
+
+const schemaCache = new Map<string, z.ZodType<Record<string, unknown>>>();
+
+/**
+ * Validates a command and its arguments against the target's catalogue. Cabinet arguments are
+ * checked by the ingest module's own schemas too, so both agree on what goes out.
+ */
+export function checkCommand(target: CommandTarget, name: string, args: unknown): ArgsCheck {
+  const def = findCommand(target, name);
+  if (!def) {
+    const known = CATALOGUE[target].map((c) => c.name).join(', ');
+    return {
+      ok: false,
+      reason: `unknown command "${String(name).slice(0, 40)}" for a ${target} (known: ${known})`,
+    };
+  }
+  const key = `${target}/${name}`;
+  let schema = schemaCache.get(key);
+  if (!schema) schemaCache.set(key, (schema = argsSchema(def.fields)));
+  const given = args === undefined || args === null ? {} : args;
+  if (typeof given !== 'object' || Array.isArray(given))
+    return { ok: false, reason: 'args must be an object' };
+  const r = schema.safeParse(given);
+  if (!r.success) return { ok: false, reason: `invalid ${name} args: ${firstIssue(r.error, 'args')}` };
+  if (target === 'cabinet' && (WHACKAMOLE_COMMANDS as readonly string[]).includes(name)) {
+    const wire = whackamoleCommandArgs[name as (typeof WHACKAMOLE_COMMANDS)[number]].safeParse(r.data);
+    if (!wire.success)
+      return { ok: false, reason: `invalid ${name} args: ${firstIssue(wire.error, 'args')}` };
+  }
+  return { ok: true, args: r.data };
+}

@@ -1,0 +1,224 @@
+/**
+ * Commands to simulated devices of every family, through the real console (serve) and broker:
+ * each family acknowledges, refuses (the device's reason is kept) and stays silent (timed out).
+ *
+ * Devices that answer are the simulator's own scenarios (range bridge, arcade cabinets, field
+ * gateways); the silent ones are simulated devices whose firmware drops commands.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runScenario, type RunningSimulation } from '../../src-main/simulator/run';
+import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
+import { SimDevice } from './commands-devices';
+
+interface CommandBody {
+  id: string;
+  device_id: string;
+  command: string;
+  args: Record<string, unknown>;
+  state: string;
+  created_at: string;
+  sent_at: string | null;
+  acked_at: string | null;
+  error: string | null;
+  who: string;
+}
+
+let serve: ServeHandle;
+let http: ReturnType<typeof api>;
+const sims: RunningSimulation[] = [];
+const silent: SimDevice[] = [];
+
+async function post(body: unknown): Promise<{ status: number; body: CommandBody & { error: string } }> {
+  const res = await fetch(`${serve.httpUrl}/api/commands`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: res.status, body: (await res.json()) as CommandBody & { error: string } };
+}
+
+async function command(id: string): Promise<CommandBody> {
+  const r = await getJson<CommandBody>(`${serve.httpUrl}/api/commands/${id}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+/** Sends a command and waits until it leaves `queued`/`sent`. */
+async function settle(body: Record<string, unknown>, what: string): Promise<CommandBody> {
+  const r = await post(body);
+  if (r.status !== 201) throw new Error(`POST /api/commands ${r.status}: ${JSON.stringify(r.body)}`);
+  expect(r.body.state === 'queued' || r.body.state === 'sent').toBe(true);
+  return waitFor(
+    async () => {
+      const c = await command(r.body.id);
+      return c.state !== 'queued' && c.state !== 'sent' ? c : undefined;
+    },
+    what,
+    { timeoutMs: 20_000 },
+  );
+}
+
+async function devicesOnline(ids: string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
+        `${serve.httpUrl}/api/devices`,
+      );
+      return ids.every((id) => r.body.devices.some((d) => d.device_id === id && d.online));
+    },
+    `devices online: ${ids.join(', ')}`,
+    { timeoutMs: 30_000 },
+  );
+}
+
+beforeAll(async () => {
+  serve = await startServe();
+  http = api(serve.httpUrl);
+  const quiet = { brokerUrl: serve.mqttUrl, quiet: true, log: () => undefined, seed: 5 };
+  sims.push(await runScenario({ ...quiet, scenario: 'range', sensors: 2, rateHz: 20 }));
+  sims.push(await runScenario({ ...quiet, scenario: 'arcade' }));
+  sims.push(await runScenario({ ...quiet, scenario: 'gateway' }));
+  const drop = () => null;
+  for (const [kind, id] of [
+    ['cabinet', 'cab-legacy'],
+    ['gateway', 'gw-legacy'],
+    ['range-sensor', 'old-s1'],
+  ] as const) {
+    const d = new SimDevice(serve.mqttUrl, { kind, id, decide: drop });
+    await d.connect();
+    silent.push(d);
+  }
+  await devicesOnline(['amg-01', 'bt50-01', 'cab-01', 'gw-01', 'cab-legacy', 'gw-legacy', 'old-s1']);
+}, 90_000);
+
+afterAll(async () => {
+  for (const s of sims) await s.stop().catch(() => undefined);
+  for (const d of silent) await d.close();
+  await cleanupServes();
+});
+
+describe('commands to every family', () => {
+  it('whack-a-mole cabinet: acknowledged, refused with its reason, silent → timed out', async () => {
+    const ok = await settle(
+      { device_id: 'cab-01', command: 'identify', args: { duration_s: 5 } },
+      'cab-01 identify',
+    );
+    expect(ok).toMatchObject({ state: 'acknowledged', error: null, who: 'api (127.0.0.1)' });
+    expect(ok.sent_at).not.toBeNull();
+    expect(Date.parse(ok.acked_at!)).toBeGreaterThanOrEqual(Date.parse(ok.sent_at!));
+
+    const refused = await settle(
+      { device_id: 'cab-01', command: 'set_difficulty', args: { difficulty: 'insane' } },
+      'cab-01 refusal',
+    );
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toMatch(/unknown difficulty/);
+
+    const quiet = await settle(
+      { device_id: 'cab-legacy', command: 'identify', timeout_ms: 1500 },
+      'cab-legacy timeout',
+    );
+    expect(quiet).toMatchObject({ state: 'timed_out', acked_at: null });
+    expect(silent[0]!.received.map((c) => c.command)).toEqual(['identify']);
+  });
+
+  it('field gateway: acknowledged, refused with its reason, silent → timed out', async () => {
+    const ok = await settle(
+      { device_id: 'gw-01', command: 'set_actuator', args: { actuator: 'fan', state: 'on', duration_s: 60 } },
+      'gw-01 fan',
+    );
+    expect(ok).toMatchObject({ state: 'acknowledged', error: null });
+
+    const refused = await settle(
+      { device_id: 'gw-01', command: 'set_setpoint', args: { zone: 'nowhere', metric: 'temp', value: 21.5 } },
+      'gw-01 refusal',
+    );
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toMatch(/unknown zone/);
+
+    const quiet = await settle(
+      { device_id: 'gw-legacy', command: 'read_sensors', timeout_ms: 1500 },
+      'gw-legacy',
+    );
+    expect(quiet.state).toBe('timed_out');
+    expect(silent[1]!.received.map((c) => [c.command, c.id])).toEqual([['read_sensors', quiet.id]]);
+  });
+
+  it('range bridge: timer and sensor acknowledged, a setting refused while a string runs, silent → timed out', async () => {
+    const timer = await settle({ device_id: 'amg-01', command: 'request_settings' }, 'amg-01 request');
+    expect(timer.state).toBe('acknowledged');
+    const sensor = await settle({ device_id: 'bt50-01', command: 'read_battery' }, 'bt50-01 battery');
+    expect(sensor.state).toBe('acknowledged');
+
+    // Settings only while the timer is stopped (domain.md §2): start a string, then try one.
+    await waitFor(
+      async () =>
+        (await settle({ device_id: 'amg-01', command: 'remote_start' }, 'remote start')).state ===
+        'acknowledged',
+      'a remote start the timer accepts',
+      { timeoutMs: 45_000, intervalMs: 1000 },
+    );
+    const refused = await settle(
+      { device_id: 'amg-01', command: 'set_sensitivity', args: { level: 6 } },
+      'sensitivity while running',
+    );
+    expect(refused.state).toBe('failed');
+    expect(refused.error).toMatch(/only while the timer is stopped/);
+
+    // A bridge without the (optional) range ack: sent, then timed out.
+    const quiet = await settle({ device_id: 'old-s1', command: 'recalibrate', timeout_ms: 1500 }, 'old-s1');
+    expect(quiet.state).toBe('timed_out');
+    expect(silent[2]!.received).toHaveLength(1);
+    expect(silent[2]!.received[0]!.body).toMatchObject({
+      command_id: quiet.id,
+      command: 'recalibrate',
+      sensor_id: 'old-s1',
+    });
+  }, 90_000);
+
+  it('answers 400 for bad arguments, 404 for an unknown device or command id', async () => {
+    const bad = await post({ device_id: 'amg-01', command: 'set_sensitivity', args: { level: 99 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/level/);
+    const unknownCmd = await post({ device_id: 'cab-01', command: 'self_destruct' });
+    expect(unknownCmd.status).toBe(400);
+    expect(unknownCmd.body.error).toMatch(/unknown command/);
+    const noDevice = await post({ device_id: 'nobody', command: 'identify' });
+    expect(noDevice.status).toBe(404);
+    expect(noDevice.body).toEqual({ error: expect.any(String) });
+    const badId = await post({ device_id: '<script>', command: 'identify' });
+    expect(badId.status).toBe(400);
+    const missing = await getJson<{ error: string }>(
+      `${serve.httpUrl}/api/commands/00000000-0000-4000-8000-000000000000`,
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: expect.any(String) });
+  });
+
+  it('lists the history with who sent what, and acks appear as command.ack events', async () => {
+    const r = await getJson<{ commands: CommandBody[] }>(`${serve.httpUrl}/api/commands?device_id=cab-01`);
+    expect(r.status).toBe(200);
+    expect(r.body.commands.map((c) => c.command)).toEqual(
+      expect.arrayContaining(['identify', 'set_difficulty']),
+    );
+    for (const c of r.body.commands) {
+      expect(Object.keys(c)).toEqual(
+        expect.arrayContaining([
+          'id',
+          'device_id',
+          'command',
+          'args',
+          'state',
+          'created_at',
+          'sent_at',
+          'acked_at',
+          'error',
+        ]),
+      );
+      expect(c.who).toBe('api (127.0.0.1)');
+    }
+    const acks = await http.events({ kind: 'command.ack', device_id: 'cab-01' });
+    expect(acks.length).toBeGreaterThanOrEqual(2);
+  });
+});
