@@ -1,0 +1,134 @@
+/**
+ * Whack-a-mole cabinets (domain.md §6): a hello is answered with the device's config, and the
+ * operator's commands go out with acknowledgement tracking. Both prefer the services of the
+ * commands/config capability (`ctx.use('config')`, `ctx.use('commands')`) and fall back to
+ * publishing themselves when it is absent, so a cabinet always gets its config.
+ */
+import { randomBytes } from 'node:crypto';
+import type { MarshalEvent } from '../../src-shared/events/model';
+import { toIso } from '../../src-shared/events/time';
+import {
+  buildWhackamoleCommand,
+  DEFAULT_WHACKAMOLE_CONFIG,
+  mergeConfig,
+  whackamoleTopic,
+} from '../../src-shared/ingest/whackamole';
+import { RejectError } from '../../src-shared/ingest';
+import { ContractError } from '../../src-shared/contract';
+import type { CabinetRow, CommandSent } from '../../src-shared/contract/games';
+import type { ModuleContext } from '../core/module';
+import type { GameSessions } from './sessions';
+
+/** What this module needs of the config service (issue 5); anything more is its business. */
+export interface ConfigServiceLike {
+  push(family: string, deviceId: string): unknown;
+}
+
+/** What this module needs of the commands service (issue 5). */
+export interface CommandsServiceLike {
+  send(req: {
+    device_id: string;
+    family?: string;
+    command: string;
+    args?: Record<string, unknown>;
+    who: string;
+  }): Promise<{ id: string; state: string }> | { id: string; state: string };
+}
+
+export class Cabinets {
+  /** Configs sent in answer to a hello (by the config service or by this module). */
+  configsSent = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly ctx: ModuleContext,
+    private readonly sessions: GameSessions,
+  ) {}
+
+  /** Answers every cabinet that said hello in a committed batch (once per cabinet per batch). */
+  onEvents(events: readonly MarshalEvent[]): void {
+    const hello = new Set<string>();
+    for (const e of events) {
+      if (e.kind === 'device.hello' && e.topic.startsWith('whackamole/')) hello.add(e.device_id);
+    }
+    for (const id of hello) void this.sendConfig(id);
+  }
+
+  async sendConfig(deviceId: string): Promise<void> {
+    try {
+      const config = this.ctx.use<ConfigServiceLike>('config');
+      if (config && typeof config.push === 'function') {
+        await config.push('whackamole', deviceId);
+      } else {
+        // No config service: the defaults, retained, so the cabinet also gets them on reconnect.
+        const body = mergeConfig(DEFAULT_WHACKAMOLE_CONFIG, null);
+        await this.ctx.publish(whackamoleTopic(deviceId, 'config'), JSON.stringify(body), {
+          qos: 1,
+          retain: true,
+        });
+      }
+      this.configsSent++;
+    } catch (err) {
+      this.lastError = `config for ${deviceId}: ${(err as Error).message}`;
+    }
+  }
+
+  list(): CabinetRow[] {
+    const perDevice = this.sessions.perDevice();
+    const rows = new Map<string, CabinetRow>();
+    for (const d of this.ctx.devices.devices()) {
+      if (d.family !== 'whackamole') continue;
+      const s = perDevice.get(d.device_id);
+      const state = d.status && typeof d.status.state === 'string' ? d.status.state : null;
+      rows.set(d.device_id, {
+        device_id: d.device_id,
+        online: d.online,
+        state,
+        battery: d.battery,
+        rssi: d.rssi,
+        firmware: d.firmware,
+        last_seen: d.last_seen,
+        sessions: s?.sessions ?? 0,
+        last_session_at: s ? toIso(s.last) : null,
+      });
+    }
+    return [...rows.values()];
+  }
+
+  /** Sends a command to a cabinet: through the commands service when present, else directly. */
+  async command(req: {
+    device_id: string;
+    command: string;
+    args?: Record<string, unknown>;
+  }): Promise<CommandSent> {
+    const known = this.ctx.devices
+      .devices()
+      .some((d) => d.family === 'whackamole' && d.device_id === req.device_id);
+    if (!known) throw new ContractError(`unknown cabinet ${req.device_id}`, 404);
+    const commands = this.ctx.use<CommandsServiceLike>('commands');
+    if (commands && typeof commands.send === 'function') {
+      const res = await commands.send({
+        device_id: req.device_id,
+        family: 'whackamole',
+        command: req.command,
+        args: req.args ?? {},
+        who: 'operator',
+      });
+      return { id: res.id, state: res.state };
+    }
+    let body;
+    try {
+      body = buildWhackamoleCommand({
+        command_id: `wm-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+        command: req.command,
+        args: req.args ?? {},
+        issued_at: Date.now(),
+      });
+    } catch (err) {
+      if (err instanceof RejectError) throw new ContractError(err.message);
+      throw err;
+    }
+    await this.ctx.publish(whackamoleTopic(req.device_id, 'command'), JSON.stringify(body), { qos: 1 });
+    return { id: body.command_id, state: 'sent' };
+  }
+}
