@@ -1,0 +1,208 @@
+/**
+ * Helpers for the range integration tests: the UI contract over `/ws` (as the web UI uses it),
+ * a bridge that publishes timer events, telemetry and impacts over MQTT, and polling helpers.
+ */
+import WebSocket from 'ws';
+import type { MqttClient } from 'mqtt';
+import { bytesToHex, encodeAmgFrame } from '../../src-shared/decoders/amg';
+import type { CommandName, CommandReq, CommandRes } from '../../src-shared/contract';
+import type { RunDetail, RunSummary } from '../../src-shared/contract/range';
+import { connectMqtt } from '../helpers/mqtt';
+import { getJson, waitFor } from '../helpers/serve';
+
+export interface Contract {
+  call<K extends CommandName>(name: K, req?: CommandReq<K>): Promise<CommandRes<K>>;
+  /** Rejects with the server's error message. */
+  fail<K extends CommandName>(name: K, req?: CommandReq<K>): Promise<string>;
+  close(): void;
+}
+
+export async function contract(httpUrl: string): Promise<Contract> {
+  const ws = new WebSocket(`${httpUrl.replace('http', 'ws')}/ws`);
+  await new Promise<void>((res, rej) => {
+    ws.once('open', () => res());
+    ws.once('error', rej);
+  });
+  let seq = 0;
+  const pending = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void }>();
+  ws.on('message', (raw) => {
+    const f = JSON.parse(String(raw)) as {
+      t: string;
+      id: number;
+      ok: boolean;
+      res?: unknown;
+      error?: string;
+    };
+    if (f.t !== 'result') return;
+    const p = pending.get(f.id);
+    if (!p) return;
+    pending.delete(f.id);
+    if (f.ok) p.res(f.res);
+    else p.rej(new Error(f.error));
+  });
+  const call = <K extends CommandName>(name: K, req?: CommandReq<K>) =>
+    new Promise<CommandRes<K>>((res, rej) => {
+      const id = ++seq;
+      pending.set(id, { res: res as (v: unknown) => void, rej });
+      ws.send(JSON.stringify({ t: 'call', id, name, req }));
+    });
+  return {
+    call,
+    async fail(name, req) {
+      try {
+        await call(name, req);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      throw new Error(`${name} was expected to fail`);
+    },
+    close: () => ws.close(),
+  };
+}
+
+/** A range bridge publishing what its AMG timer says, as `raw_hex` frames (the truth) plus JSON. */
+export class Bridge {
+  private constructor(
+    readonly client: MqttClient,
+    readonly timerId: string,
+  ) {}
+
+  static async connect(mqttUrl: string, timerId = 'amg-01'): Promise<Bridge> {
+    return new Bridge(await connectMqtt(mqttUrl, { clientId: `bridge-${timerId}-${Date.now()}` }), timerId);
+  }
+
+  async publish(topic: string, payload: unknown, qos: 0 | 1 = 1): Promise<void> {
+    await this.client.publishAsync(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+      qos,
+    });
+  }
+
+  /** START of a string, stamped `atMs` (the bridge's receive time of the start frame). */
+  start(stringNumber: number, atMs: number, previous = { totalShots: 0, firstCs: 0, lastCs: 0 }) {
+    const frame = encodeAmgFrame({
+      kind: 'start',
+      stringNumber,
+      previousTotalShots: previous.totalShots,
+      previousFirstCs: previous.firstCs,
+      previousLastCs: previous.lastCs,
+    });
+    return this.publish('leadville/timer/events', {
+      event_type: 'START',
+      timer_id: this.timerId,
+      timestamp: new Date(atMs).toISOString(),
+      raw_hex: bytesToHex(frame),
+    });
+  }
+
+  /** A SHOT (or STOP) frame: times in centiseconds as the timer counts. */
+  shot(
+    kind: 'shot' | 'stop',
+    stringNumber: number,
+    shotNumber: number,
+    timeCs: number,
+    splitCs: number,
+    firstCs: number,
+    receivedAtMs: number,
+  ) {
+    const frame = encodeAmgFrame({
+      kind,
+      stringNumber,
+      shotNumber,
+      totalShots: shotNumber,
+      timeCs,
+      splitCs,
+      firstCs,
+      lastCs: timeCs,
+    });
+    return this.publish('leadville/timer/events', {
+      event_type: kind === 'shot' ? 'SHOT' : 'STOP',
+      timer_id: this.timerId,
+      timestamp: new Date(receivedAtMs).toISOString(),
+      raw_hex: bytesToHex(frame),
+    });
+  }
+
+  /**
+   * A whole string: START at `startMs`, one SHOT per time (cs), STOP repeating the last shot. Frames
+   * are stamped as a bridge would: each arrives 40 ms after the event.
+   */
+  async string(stringNumber: number, startMs: number, timesCs: number[], stop = true): Promise<void> {
+    await this.start(stringNumber, startMs);
+    let prev = 0;
+    for (const [i, t] of timesCs.entries()) {
+      await this.shot('shot', stringNumber, i + 1, t, t - prev, timesCs[0]!, startMs + t * 10 + 40);
+      prev = t;
+    }
+    if (stop && timesCs.length) {
+      const last = timesCs.length;
+      const t = timesCs[last - 1]!;
+      const before = last > 1 ? timesCs[last - 2]! : 0;
+      await this.shot('stop', stringNumber, last, t, t - before, timesCs[0]!, startMs + t * 10 + 1500);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.endAsync();
+  }
+}
+
+export async function runs(httpUrl: string, query = ''): Promise<RunSummary[]> {
+  const r = await getJson<{ runs: RunSummary[] }>(`${httpUrl}/api/runs${query}`);
+  if (r.status !== 200) throw new Error(`/api/runs ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body.runs;
+}
+
+export async function run(httpUrl: string, id: string): Promise<RunDetail> {
+  const r = await getJson<RunDetail>(`${httpUrl}/api/runs/${id}`);
+  if (r.status !== 200) throw new Error(`/api/runs/${id} ${r.status}: ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/** Waits until the run of the timer's string `timerString` satisfies `pick`. */
+export function waitRun(
+  httpUrl: string,
+  timerString: number,
+  pick: (r: RunSummary) => boolean,
+  what: string,
+  timerId = 'amg-01',
+): Promise<RunSummary> {
+  return waitFor(async () => {
+    const list = await runs(httpUrl, `?timer=${timerId}&limit=500`);
+    const r = list.find((x) => x.timer_string === timerString);
+    return r && pick(r) ? r : undefined;
+  }, what);
+}
+
+/** Minimal RFC 4180 reader for checking exports (quoted fields, doubled quotes, CRLF). */
+export function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  if (cell || row.length) {
+    row.push(cell);
+    rows.push(row);
+  }
+  const [header, ...body] = rows;
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+}
