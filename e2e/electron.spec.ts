@@ -57,7 +57,7 @@ test.describe('electron shell', () => {
     delete env.ELECTRON_RUN_AS_NODE;
     delete env.MQTT_BROKER;
     app = await electron.launch({
-      args: [mainJs, '--data-dir', dataDir, '--mqtt-port', '0'],
+      args: [mainJs, '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'],
       cwd: root,
       env: env as Record<string, string>,
     });

@@ -66,6 +66,8 @@ describe('electron main (fake electron, real core)', () => {
       dataDir,
       '--mqtt-port',
       '0',
+      '--http-port',
+      '0',
       '--no-sandbox',
     ];
     Reflect.set(process, 'defaultApp', true); // as when run as `electron <app>`

@@ -17,8 +17,10 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCore } from '../core/index';
-import { resolveConfig } from '../core/config';
+import { resolveConfig, type ServeConfig } from '../core/config';
+import { startHttpHost, type HttpHost } from '../host/http';
 import type { Core, CoreConfig } from '../core/types';
+import { webBluetoothSelector } from '../bridges/ble/web-bluetooth';
 import { registerIpc } from './ipc';
 import {
   contentSecurityPolicy,
@@ -43,13 +45,14 @@ const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL || undefined 
 const appUrl = devUrl ?? pathToFileURL(RENDERER_INDEX).href;
 
 /**
- * Browser permissions granted to the app's page. Empty: everything is denied. A renderer-side BLE
- * bridge (Web Bluetooth) adds its permission here and handles `select-bluetooth-device` in
- * `guardWebContents`.
+ * Browser permissions granted to the app's page; everything else is denied. Bluetooth: the BLE
+ * bridge's Web Bluetooth agent runs in the page (where BlueZ over D-Bus is not available), and
+ * the main process chooses its devices in `select-bluetooth-device` (guardWebContents).
  */
-const RENDERER_PERMISSIONS: readonly string[] = [];
+const RENDERER_PERMISSIONS: readonly string[] = ['bluetooth'];
 
 let core: Core | null = null;
+let httpHost: HttpHost | null = null;
 let mainWindow: BrowserWindow | null = null;
 let quitState: 'running' | 'stopping' | 'stopped' = 'running';
 
@@ -59,7 +62,7 @@ function fatal(title: string, reason: string): void {
   app.exit(1);
 }
 
-function resolveDesktopConfig(): CoreConfig | null {
+function resolveDesktopConfig(): ServeConfig | null {
   const { args, ignored } = appArgv(process.argv, Boolean(process.defaultApp));
   // Flag names only: a value given as --flag=value could be a secret.
   const unknown = ignored
@@ -103,6 +106,12 @@ function guardWebContents(contents: WebContents): void {
     console.warn(`marshal: blocked redirect to ${event.url.slice(0, 200)}`);
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  // Web Bluetooth: the main process picks the device (the one the BLE bridge wants), never the page.
+  contents.on('select-bluetooth-device', (event, devices, callback) => {
+    event.preventDefault();
+    if (!isAppNavigation(contents.getURL(), appUrl)) return callback('');
+    webBluetoothSelector.onSelect(devices, callback);
+  });
   contents.setWindowOpenHandler(({ url }) => {
     if (isSafeExternalUrl(url)) {
       shell.openExternal(url).catch((err: unknown) => console.error('marshal: could not open link', err));
@@ -220,7 +229,24 @@ function buildMenu(config: CoreConfig): Menu {
   return Menu.buildFromTemplate(template);
 }
 
-async function start(config: CoreConfig): Promise<void> {
+/**
+ * The desktop app serves the same HTTP API, /live and spectator pages as `serve` (loopback unless
+ * --lan), so other screens and scripts work while it runs. A busy port costs only that, not the app.
+ */
+async function startHttp(started: Core, config: ServeConfig): Promise<void> {
+  try {
+    httpHost = await startHttpHost(started as Parameters<typeof startHttpHost>[0], {
+      port: config.httpPort,
+      lan: config.lan,
+      rendererDir: join(dirname(fileURLToPath(import.meta.url)), '../renderer'),
+    });
+    for (const url of httpHost.urls) console.info(`marshal: web UI and API at ${url}`);
+  } catch (err) {
+    console.error(`marshal: the HTTP API is not available: ${(err as Error).message}`);
+  }
+}
+
+async function start(config: ServeConfig): Promise<void> {
   installSessionPolicy(session.defaultSession, createPermissionPolicy(appUrl, RENDERER_PERMISSIONS));
   let started: Core | null = null;
   try {
@@ -234,6 +260,7 @@ async function start(config: CoreConfig): Promise<void> {
     return;
   }
   if (quitState !== 'running' || !started) return;
+  await startHttp(started, config);
   registerIpc({ core: started, appUrl, getWindow: () => mainWindow });
   Menu.setApplicationMenu(buildMenu(config));
   createWindow();
@@ -277,7 +304,11 @@ function main(): void {
         resolve();
       }, STOP_TIMEOUT_MS);
     });
-    Promise.race([stopping.stop(), timeout])
+    const stopAll = async () => {
+      await httpHost?.close().catch(() => undefined);
+      await stopping.stop();
+    };
+    Promise.race([stopAll(), timeout])
       .catch((err: unknown) => console.error('marshal: error while stopping the core', err))
       .finally(() => {
         clearTimeout(timer);

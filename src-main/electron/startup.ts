@@ -4,12 +4,13 @@
  */
 
 /**
- * Marshal's command-line flags as `resolveConfig` parses them (strictly). `--http-port` belongs to
- * `serve` only. A new flag in src-main/core/config.ts needs a line here to reach the desktop app.
+ * Marshal's command-line flags as `resolveConfig` parses them (strictly). A new flag in
+ * src-main/core/config.ts needs a line here to reach the desktop app.
  */
 const APP_FLAGS: Readonly<Record<string, 'string' | 'boolean'>> = {
   'data-dir': 'string',
   'mqtt-port': 'string',
+  'http-port': 'string',
   lan: 'boolean',
   'broker-url': 'string',
   'tls-cert': 'string',

@@ -35,6 +35,8 @@ export function usage(): string {
     `  --telemetry-shape S    ${TELEMETRY_SHAPES.join(' | ')} (default mixed: single samples, one`,
     '                         sensor with batches, one with raw BT50 notifications)',
     `  --tick-ms MS           publish tick (default ${DEFAULTS.tickMs})`,
+    '  --events-url URL       where game clients POST events (default NEUROGAME_TELEMETRY_URL,',
+    '                         else http://127.0.0.1:8000/v1/events; key NEUROGAME_TELEMETRY_API_KEY)',
     '  --quiet                no per-string lines (the summary is still printed)',
     '  -h, --help             this text',
   ].join('\n');
@@ -48,6 +50,19 @@ function num(flag: string, value: string | undefined): number | undefined {
   if (value.trim() === '' || !Number.isFinite(n))
     throw new UsageError(`--${flag} expects a number, got ${JSON.stringify(value)}`);
   return n;
+}
+
+function eventsUrl(value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new UsageError(`--events-url is not a URL: ${JSON.stringify(value)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new UsageError(`--events-url must be http:// or https://, got ${u.protocol}`);
+  }
+  return value;
 }
 
 /** Parses argv (without node and script). Throws UsageError (exit code 2) on anything invalid. */
@@ -69,6 +84,7 @@ export function parseSimulatorArgs(argv: readonly string[]): CliCommand {
         'telemetry-qos': { type: 'string' },
         'telemetry-shape': { type: 'string' },
         'tick-ms': { type: 'string' },
+        'events-url': { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,6 +117,7 @@ export function parseSimulatorArgs(argv: readonly string[]): CliCommand {
     ...(qos !== undefined ? { telemetryQos: qos as 0 | 1 } : {}),
     ...(shape !== undefined ? { telemetryShape: shape as TelemetryShapeOption } : {}),
     ...(values['tick-ms'] !== undefined ? { tickMs: num('tick-ms', values['tick-ms']) } : {}),
+    ...(values['events-url'] !== undefined ? { eventsUrl: eventsUrl(values['events-url']) } : {}),
     quiet: values.quiet ?? false,
   };
   try {

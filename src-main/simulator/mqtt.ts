@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { hash32 } from './random';
-import type { Channel, ChannelFactory, MessageClass, PublishOptions, Will } from './types';
+import type { Channel, ChannelFactory, InboundHandler, MessageClass, PublishOptions, Will } from './types';
 
 export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
 const PROTOCOLS = new Set(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:']);
@@ -187,6 +187,20 @@ export class MqttChannelFactory implements ChannelFactory {
         }
         stats.published++;
         stats.byClass[cls]++;
+      },
+      subscribe: (topic: string, onMessage: InboundHandler) => {
+        // mqtt.js subscribes again after a reconnect (clean sessions forget subscriptions).
+        client.subscribe(topic, { qos: 1 }, (err) => {
+          if (err) this.error(`${deviceId}: subscribe ${topic} failed: ${err.message}`);
+        });
+        client.on('message', (t, payload) => {
+          if (t !== topic) return;
+          try {
+            onMessage(t, payload.toString('utf8'));
+          } catch (err) {
+            this.error(`${deviceId}: handling ${t}: ${(err as Error).message}`);
+          }
+        });
       },
     };
   }

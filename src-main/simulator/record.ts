@@ -48,6 +48,21 @@ export function recordScenario(opts: RecordOptions): Recording {
     rng: createRng(normalizeSeed(opts.seed)),
     createdMs: startMs,
     log: (line) => logs.push(line),
+    // HTTP posts are recorded like publishes (topic `POST <url>`) and answered `{"ok": true}`.
+    http: {
+      post(url, body) {
+        messages.push({
+          deviceId: 'http',
+          topic: `POST ${url}`,
+          payload: body,
+          qos: 1,
+          retain: false,
+          cls: 'other',
+          atMs: now,
+        });
+        return Promise.resolve({ status: 200, body: '{"ok":true}' });
+      },
+    },
     channels: {
       open(deviceId: string, will?: Will): Channel {
         if (will) wills.push({ deviceId, ...will });

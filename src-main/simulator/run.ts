@@ -8,7 +8,7 @@ import { monotonicEpochClock, startTicker, type Ticker } from './clock';
 import { MqttChannelFactory, redactUrl, resolveBroker, type ChannelStats } from './mqtt';
 import { DEFAULTS, resolveOptions, type SimulationOptions } from './options';
 import { createRng, normalizeSeed } from './random';
-import type { Scenario, ScenarioCounters } from './types';
+import type { HttpClient, Scenario, ScenarioCounters } from './types';
 
 export interface RunOptions extends SimulationOptions {
   /** Broker URL (credentials may be in it); default: MQTT_BROKER/MQTT_PORT, else mqtt://127.0.0.1:1883. */
@@ -23,7 +23,30 @@ export interface RunOptions extends SimulationOptions {
   connectTimeoutMs?: number;
   /** Environment for MQTT_BROKER, MQTT_PORT, MQTT_USERNAME, MQTT_PASSWORD (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where simulated game clients post their events: else NEUROGAME_TELEMETRY_URL, else the game
+   * clients' default `http://127.0.0.1:8000/v1/events`.
+   */
+  eventsUrl?: string;
+  /** Their api_key: else NEUROGAME_TELEMETRY_API_KEY, else `dev-key-change-me`. */
+  eventsApiKey?: string;
 }
+
+export const DEFAULT_EVENTS_URL = 'http://127.0.0.1:8000/v1/events';
+export const DEFAULT_EVENTS_API_KEY = 'dev-key-change-me';
+
+/** HTTP for simulated clients: JSON POSTs with a deadline. */
+export const fetchHttpClient: HttpClient = {
+  async post(url, body) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    return { status: res.status, body: await res.text() };
+  },
+};
 
 export interface SimulationStats {
   scenario: string;
@@ -83,6 +106,9 @@ export async function runScenario(opts: RunOptions = {}): Promise<RunningSimulat
     rng: createRng(seed),
     createdMs: clock(),
     channels,
+    http: fetchHttpClient,
+    eventsUrl: opts.eventsUrl ?? (env.NEUROGAME_TELEMETRY_URL?.trim() || DEFAULT_EVENTS_URL),
+    eventsApiKey: opts.eventsApiKey ?? (env.NEUROGAME_TELEMETRY_API_KEY || DEFAULT_EVENTS_API_KEY),
     log: (line) => {
       if (!opts.quiet) print(line);
     },

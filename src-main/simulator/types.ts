@@ -23,10 +23,24 @@ export interface Will {
   retain: boolean;
 }
 
+/** A message the console sent to a device (a command, its configuration). */
+export type InboundHandler = (topic: string, payload: string) => void;
+
 /** One device's connection. */
 export interface Channel {
   readonly deviceId: string;
   publish(topic: string, payload: string | Uint8Array, options: PublishOptions, cls?: MessageClass): void;
+  /**
+   * Subscribes the device to an exact topic (QoS 1) and hands it what arrives there. Optional:
+   * where nothing can arrive (the in-memory recorder) it is absent.
+   */
+  subscribe?(topic: string, onMessage: InboundHandler): void;
+}
+
+/** HTTP for simulated clients that post rather than publish (the cognitive-task game client). */
+export interface HttpClient {
+  /** POSTs a JSON body; resolves with the status and body text, rejects on a network error. */
+  post(url: string, body: string): Promise<{ status: number; body: string }>;
 }
 
 export interface ChannelFactory {
@@ -51,6 +65,12 @@ export interface ScenarioContext extends ScenarioOptions {
   /** Epoch ms when the scenario is created (before its devices connect): for will payloads. */
   createdMs: number;
   channels: ChannelFactory;
+  /** Absent where there is no network (the recorder): HTTP clients then stay silent. */
+  http?: HttpClient;
+  /** Where the game client posts (NEUROGAME_TELEMETRY_URL; default http://127.0.0.1:8000/v1/events). */
+  eventsUrl?: string;
+  /** Its api_key (NEUROGAME_TELEMETRY_API_KEY; default dev-key-change-me). */
+  eventsApiKey?: string;
   /** One human-readable line (per string, per summary); never per message. */
   log(line: string): void;
 }

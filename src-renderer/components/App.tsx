@@ -5,6 +5,13 @@ import { DevicesView } from '../views/DevicesView';
 import { LiveView } from '../views/LiveView';
 import { MonitorView } from '../views/MonitorView';
 import { SensorsView } from '../views/SensorsView';
+import { MatchView } from '../views/range/MatchView';
+import { ResultsView } from '../views/range/ResultsView';
+import { RoView } from '../views/range/RoView';
+import { GamesView } from '../views/games/GamesView';
+import { GatewaysView } from '../views/games/GatewaysView';
+import { BridgesView } from '../views/bridges/BridgesView';
+import { WebBluetoothAgentHost } from '../views/bridges/WebBluetoothAgentHost';
 import { ConnectionBanner } from './ConnectionBanner';
 import { useApp } from './context';
 import { ErrorBoundary } from './ErrorBoundary';
@@ -17,6 +24,12 @@ const VIEW_COMPONENTS: Record<ViewName, () => React.JSX.Element> = {
   sensors: SensorsView,
   devices: DevicesView,
   monitor: MonitorView,
+  games: GamesView,
+  gateways: GatewaysView,
+  ro: RoView,
+  results: ResultsView,
+  match: MatchView,
+  bridges: BridgesView,
 };
 
 function Nav({ view, onSelect }: { view: ViewName; onSelect: (v: ViewName) => void }) {
@@ -36,9 +49,12 @@ function Nav({ view, onSelect }: { view: ViewName; onSelect: (v: ViewName) => vo
               }}
             >
               <span className="nav-label">{VIEW_LABELS[v]}</span>
-              <kbd className="nav-key" aria-label={`shortcut ${i + 1}`}>
-                {i + 1}
-              </kbd>
+              {i < 9 ? (
+                // Keys 1–9 switch views (viewForKey); later views have no shortcut.
+                <kbd className="nav-key" aria-label={`shortcut ${i + 1}`}>
+                  {i + 1}
+                </kbd>
+              ) : null}
             </a>
           </li>
         ))}
@@ -104,6 +120,7 @@ export function App() {
         </main>
       </div>
       <Toasts />
+      <WebBluetoothAgentHost />
     </div>
   );
 }

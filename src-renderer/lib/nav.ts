@@ -6,6 +6,12 @@ export const VIEW_LABELS: Record<ViewName, string> = {
   sensors: 'Sensors',
   devices: 'Devices',
   monitor: 'Monitor',
+  games: 'Games',
+  gateways: 'Gateways',
+  ro: 'RO',
+  results: 'Results',
+  match: 'Match',
+  bridges: 'Bridges',
 };
 
 export function viewFromHash(hash: string): ViewName {

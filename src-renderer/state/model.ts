@@ -17,8 +17,20 @@ export const MONITOR_CAP = 1000;
 export const REJECTS_CAP = 500;
 export const TOASTS_CAP = 5;
 
-export type ViewName = 'live' | 'sensors' | 'devices' | 'monitor';
-export const VIEWS: readonly ViewName[] = ['live', 'sensors', 'devices', 'monitor'];
+export type ViewName =
+  'live' | 'sensors' | 'devices' | 'monitor' | 'games' | 'gateways' | 'ro' | 'results' | 'match' | 'bridges';
+export const VIEWS: readonly ViewName[] = [
+  'live',
+  'sensors',
+  'devices',
+  'monitor',
+  'games',
+  'gateways',
+  'ro',
+  'results',
+  'match',
+  'bridges',
+];
 
 export interface MonitorEntry extends MonitorMessage {
   /** Renderer-side sequence number: a stable React key. */

@@ -77,6 +77,9 @@ export class Bt50Sensor {
   private seq = 0;
   private pending: SensorSample[] = [];
   private readonly overrides = new Map<number, Vec3>();
+  /** [from, to) windows in which the sensor is off the air (a BLE dropout): nothing is sent. */
+  private readonly outages: Array<[number, number]> = [];
+  samplesLost = 0;
 
   constructor(opts: SensorOptions) {
     if (!(opts.rateHz > 0)) throw new RangeError(`sensor rate must be > 0 Hz, got ${opts.rateHz}`);
@@ -100,6 +103,17 @@ export class Bt50Sensor {
     this.nextIndex = 0;
     this.pending = [];
     this.overrides.clear();
+    this.outages.length = 0;
+  }
+
+  /** The sensor drops off the air for [fromMs, toMs): its samples in that window are never sent. */
+  dropOut(fromMs: number, toMs: number): void {
+    if (toMs > fromMs) this.outages.push([fromMs, toMs]);
+  }
+
+  /** Whether the sensor is off the air at tMs. */
+  offlineAt(tMs: number): boolean {
+    return this.outages.some(([a, b]) => tMs >= a && tMs < b);
   }
 
   timeOf(index: number): number {
@@ -198,7 +212,19 @@ export class Bt50Sensor {
 
   /** Telemetry payloads (JSON text) for everything due at or before now. */
   drain(now: number, iso: (ms: number) => string): string[] {
-    const samples = this.takeDue(now);
+    let samples = this.takeDue(now);
+    if (this.outages.length && samples.some((s) => this.offlineAt(s.tMs))) {
+      // Off the air: those samples are lost, and so is a batch or notification being filled.
+      const kept: SensorSample[] = [];
+      for (const s of samples) {
+        if (this.offlineAt(s.tMs)) {
+          this.samplesLost += 1 + this.pending.length;
+          this.pending = [];
+        } else kept.push(s);
+      }
+      this.samplesEmitted -= samples.length - kept.length;
+      samples = kept;
+    }
     if (samples.length === 0) return [];
     const out: string[] = [];
     if (this.shape === 'single') {

@@ -80,8 +80,14 @@ export function planString(
   beepMs: number,
   previous: PreviousString = { totalShots: 0, firstCs: 0, lastCs: 0 },
   shotCount = 5,
+  /** An echo the timer records this long after the last shot (an extra shot, no impact). */
+  echoCs?: number,
 ): StringPlan {
   const shots = drawShotTimes(rng, shotCount);
+  if (echoCs !== undefined && shots.length) {
+    const lastShot = shots[shots.length - 1]!;
+    shots.push({ shotNumber: lastShot.shotNumber + 1, timeCs: lastShot.timeCs + echoCs, splitCs: echoCs });
+  }
   const last = shots[shots.length - 1];
   const stopMs = beepMs + (last ? last.timeCs * 10 : 0) + rng.int(STOP_AFTER_MS.min, STOP_AFTER_MS.max);
   const delay = (): number => rng.int(NOTIFY_DELAY_MS.min, NOTIFY_DELAY_MS.max);

@@ -5,8 +5,16 @@
  */
 import type { Scenario, ScenarioContext, ScenarioDefinition } from '../types';
 import { rangeScenario } from './range';
+import { arcadeScenario } from './arcade';
+import { gatewayScenario } from './gateway';
+import { neurogameScenario } from './neurogame';
 
-export const SCENARIOS: readonly ScenarioDefinition[] = [rangeScenario];
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  rangeScenario,
+  arcadeScenario,
+  neurogameScenario,
+  gatewayScenario,
+];
 
 /** Runs several scenarios as one: same clock and channels, one random stream each. */
 export function combineScenarios(name: string, parts: readonly ScenarioDefinition[]): ScenarioDefinition {

@@ -4,9 +4,19 @@
  * strings of five shots (steel challenge: four plates, then the stop plate), sensor telemetry at
  * the chosen rate with a burst 300–700 ms after each shot on the hit plate's sensor, and the
  * bridge's detected impacts.
+ *
+ * The strings make up a whole match (devices/match.ts): a squad of four shooting the eight
+ * classifier stages in turn (5 strings each, Outer Limits 4), 8–15 s between strings and between
+ * shooters, 30–60 s while the squad walks to the next stage, then the match starts over. On top of
+ * the random misses, every pass has a missed stop plate (stage 1, 2nd shooter, string 2), an echo
+ * the timer records after the stop plate (stage 1, 3rd shooter, string 4: a sixth shot with no
+ * impact) and a sensor that drops out for 20 s and comes back (stage 1, 4th shooter, string 1:
+ * bt50-03 goes silent, its status says so, and hits on its plate are not reported). With
+ * `--sensors 5`, sensor k sits on plate Pk and P5 is the stop plate.
  */
 import { EventQueue, isoAt } from '../clock';
 import { bridgeStatusPayload, HostHealth, impactPayload } from '../devices/bridge';
+import { handleCommands, type CommandReply, type IncomingCommand } from '../devices/commandable';
 import { Bt50Sensor, type BurstPlan, type TelemetryShape } from '../devices/sensor';
 import {
   drawTimerStyle,
@@ -20,12 +30,20 @@ import {
   type TimerEvent,
   type TimerStyle,
 } from '../devices/timer';
+import { incidentsAt, matchSlot, type Incident, type MatchSlot } from '../devices/match';
 import type { Rng } from '../random';
 import type { Channel, Scenario, ScenarioContext, ScenarioDefinition, Qos } from '../types';
 
 export const STATUS_PERIOD_MS = 30_000;
 export const FIRST_STRING_AFTER_MS = { min: 2000, max: 4000 } as const;
 export const BETWEEN_STRINGS_MS = { min: 8000, max: 15000 } as const;
+/** The squad walks to the next stage. */
+export const BETWEEN_STAGES_MS = { min: 30_000, max: 60_000 } as const;
+/** The echo the timer records after the stop plate. */
+export const ECHO_CS = { min: 18, max: 45 } as const;
+export const DROPOUT_MS = 20_000;
+/** The sensor that drops out: bt50-03 when there are three or more. */
+export const DROPOUT_SENSOR_INDEX = 2;
 export const SHOTS_PER_STRING = 5;
 export const MISS_CHANCE = 0.1;
 export const TIMER_ID = 'amg-01';
@@ -49,8 +67,10 @@ export function topicFor(prefix: string, suffix: string): string {
 interface PlannedString {
   plan: StringPlan;
   style: TimerStyle;
-  /** Per shot: the plate hit, or null for a miss. */
+  /** Per aimed shot: the plate hit, or null for a miss (the echo is not an aimed shot). */
   hits: Array<string | null>;
+  slot: MatchSlot;
+  incidents: Incident[];
 }
 
 class RangeScenario implements Scenario {
@@ -71,6 +91,11 @@ class RangeScenario implements Scenario {
   private startMs: number;
   private stringNumber = 0;
   private previous: PreviousString = { totalShots: 0, firstCs: 0, lastCs: 0 };
+  private readonly dropouts: Array<[number, number, number]> = [];
+  /** Commands: the latest tick's time, the running string's end, the live beep schedule. */
+  private lastNow = 0;
+  private runningUntil = 0;
+  private beepToken = 0;
   private readonly c = {
     messages: 0,
     telemetry_messages: 0,
@@ -81,6 +106,10 @@ class RangeScenario implements Scenario {
     impacts: 0,
     misses: 0,
     status_messages: 0,
+    echoes: 0,
+    stop_plate_misses: 0,
+    dropouts: 0,
+    impacts_lost: 0,
   };
 
   constructor(private readonly ctx: ScenarioContext) {
@@ -138,6 +167,85 @@ class RangeScenario implements Scenario {
       qos: 1,
       retain: true,
     });
+    // The bridge relays the console's commands to the timer and the sensors and acknowledges them
+    // on `…/command/ack` (channels that cannot receive, like the recorder's, answer nothing).
+    handleCommands(this.timer, {
+      wire: 'range',
+      topic: this.topic('timer/command'),
+      decide: (cmd) => this.timerCommand(cmd),
+    });
+    this.sensors.forEach((sensor, k) => {
+      handleCommands(this.sensorChannels[k]!, {
+        wire: 'range',
+        topic: this.topic(`sensor/${sensor.id}/command`),
+        decide: (cmd) => this.sensorCommand(k, cmd),
+      });
+    });
+  }
+
+  /** The AMG timer, through the bridge: settings only while stopped (domain.md §2). */
+  private timerCommand(cmd: IncomingCommand): CommandReply {
+    // One command topic serves every timer on the tree: answer only for this one.
+    const target = cmd.body.device_id ?? cmd.body.timer_id;
+    if (typeof target === 'string' && target !== TIMER_ID) return null;
+    const now = this.lastNow;
+    const running = now < this.runningUntil;
+    switch (cmd.command) {
+      case 'remote_start':
+        if (running) return { ok: false, error: 'the timer is running a string' };
+        // Running from now on (the beep plans the string at the next tick and sets its end).
+        this.runningUntil = Number.MAX_SAFE_INTEGER;
+        this.scheduleBeep(now);
+        return { ok: true };
+      case 'remote_stop':
+        return running ? { ok: true } : { ok: false, error: 'no string is running' };
+      case 'set_sensitivity':
+      case 'set_echo_delay':
+      case 'set_par_time':
+      case 'set_beep_volume': {
+        if (running) return { ok: false, error: 'settings only while the timer is stopped' };
+        const n = (key: string) => (typeof cmd.args[key] === 'number' ? (cmd.args[key] as number) : null);
+        if (cmd.command === 'set_sensitivity')
+          this.timerConfig.sensitivity = n('level') ?? this.timerConfig.sensitivity;
+        if (cmd.command === 'set_echo_delay')
+          this.timerConfig.echo_delay_cs = n('delay_cs') ?? this.timerConfig.echo_delay_cs;
+        if (cmd.command === 'set_beep_volume')
+          this.timerConfig.beep_volume = n('volume') ?? this.timerConfig.beep_volume;
+        this.status(this.timer, 'timer/status', JSON.stringify(this.timerStatus('connected', isoAt(now))));
+        return { ok: true };
+      }
+      case 'request_string':
+      case 'request_settings':
+        return { ok: true };
+      default:
+        return { ok: false, error: `unsupported command ${cmd.command}` };
+    }
+  }
+
+  private sensorCommand(k: number, cmd: IncomingCommand): CommandReply {
+    const sensor = this.sensors[k]!;
+    switch (cmd.command) {
+      case 'read_battery':
+        this.status(
+          this.sensorChannels[k]!,
+          `sensor/${sensor.id}/status`,
+          sensor.statusPayload('connected', isoAt, this.lastNow),
+        );
+        return { ok: true };
+      case 'recalibrate':
+      case 'set_rate':
+        return { ok: true };
+      default:
+        return { ok: false, error: `unsupported command ${cmd.command}` };
+    }
+  }
+
+  /** Schedules the next beep; a later call (a remote start) replaces the pending one. */
+  private scheduleBeep(at: number): void {
+    const token = ++this.beepToken;
+    this.queue.schedule(at, (t) => {
+      if (token === this.beepToken) this.beep(t);
+    });
   }
 
   start(now: number): void {
@@ -146,10 +254,12 @@ class RangeScenario implements Scenario {
     this.queue.clear();
     this.queue.schedule(now, (at) => this.publishStatuses(at));
     const first = now + this.timerRng.int(FIRST_STRING_AFTER_MS.min, FIRST_STRING_AFTER_MS.max);
-    this.queue.schedule(first, (at) => this.beep(at));
+    this.lastNow = now;
+    this.scheduleBeep(first);
   }
 
   tick(now: number): void {
+    this.lastNow = now;
     // Interleave in time order: samples up to an event's time go out before the event runs, so
     // what a message says (battery, counters) does not depend on where the ticks fall.
     for (;;) {
@@ -212,7 +322,7 @@ class RangeScenario implements Scenario {
       sensors: this.sensors.map((s) => ({
         id: s.id,
         plateId: s.plateId,
-        connection: online ? 'connected' : 'disconnected',
+        connection: online && !s.offlineAt(now) ? 'connected' : 'disconnected',
       })),
       clientStats: {
         connected: online,
@@ -255,7 +365,7 @@ class RangeScenario implements Scenario {
       this.status(
         this.sensorChannels[k]!,
         `sensor/${sensor.id}/status`,
-        sensor.statusPayload('connected', isoAt, at),
+        sensor.statusPayload(sensor.offlineAt(at) ? 'disconnected' : 'connected', isoAt, at),
       );
     });
     this.queue.schedule(at + STATUS_PERIOD_MS, (next) => this.publishStatuses(next));
@@ -263,14 +373,22 @@ class RangeScenario implements Scenario {
 
   /** The beep: plan the whole string, its timer events and the impacts it causes. */
   private beep(at: number): void {
+    const slot = matchSlot(this.stringNumber);
     this.stringNumber++;
-    const plan = planString(this.timerRng, this.stringNumber, at, this.previous, SHOTS_PER_STRING);
+    const incidents = incidentsAt(slot);
+    if (incidents.includes('sensor-dropout')) this.dropOut(at);
+    const echoCs = incidents.includes('echo-after-stop')
+      ? this.timerRng.int(ECHO_CS.min, ECHO_CS.max)
+      : undefined;
+    const plan = planString(this.timerRng, this.stringNumber, at, this.previous, SHOTS_PER_STRING, echoCs);
     const style = drawTimerStyle(this.styleRng);
-    const planned: PlannedString = { plan, style, hits: [] };
+    const planned: PlannedString = { plan, style, hits: [], slot, incidents };
     const start = plan.events[0]!;
 
-    plan.shots.forEach((shot, i) => {
-      const missed = this.sensors.length === 0 || this.impactRng.chance(MISS_CHANCE);
+    // The echo (a sixth shot the timer recorded after the stop plate) hits nothing.
+    plan.shots.slice(0, SHOTS_PER_STRING).forEach((shot, i) => {
+      let missed = this.sensors.length === 0 || this.impactRng.chance(MISS_CHANCE);
+      if (i === SHOTS_PER_STRING - 1 && incidents.includes('missed-stop-plate')) missed = true;
       if (missed) {
         planned.hits.push(null);
         return;
@@ -279,14 +397,41 @@ class RangeScenario implements Scenario {
       const burst = sensor.planBurst(this.impactRng, at + shot.timeCs * 10);
       planned.hits.push(sensor.plateId);
       const processingMs = this.impactRng.int(1, 5);
-      this.queue.schedule(burst.endMs + processingMs, () => this.publishImpact(burst, start.receivedMs));
+      this.queue.schedule(burst.endMs + processingMs, () =>
+        this.publishImpact(sensor, burst, start.receivedMs),
+      );
     });
     for (const event of plan.events) {
       this.queue.schedule(event.receivedMs, () => this.publishTimerEvent(event, planned));
     }
     this.previous = summarizeString(plan);
-    const gap = this.timerRng.int(BETWEEN_STRINGS_MS.min, BETWEEN_STRINGS_MS.max);
-    this.queue.schedule(plan.stopMs + gap, (next) => this.beep(next));
+    this.runningUntil = plan.stopMs;
+    // Between strings and shooters 8–15 s; the squad takes longer to walk to the next stage.
+    const between = matchSlot(this.stringNumber).firstOfStage ? BETWEEN_STAGES_MS : BETWEEN_STRINGS_MS;
+    const gap = this.timerRng.int(between.min, between.max);
+    this.scheduleBeep(plan.stopMs + gap);
+  }
+
+  /** A sensor drops off the air for DROPOUT_MS from just after the beep, then comes back. */
+  private dropOut(at: number): void {
+    if (this.sensors.length === 0) return;
+    const k = Math.min(DROPOUT_SENSOR_INDEX, this.sensors.length - 1);
+    const sensor = this.sensors[k]!;
+    const from = at + 500;
+    const to = from + DROPOUT_MS;
+    sensor.dropOut(from, to);
+    this.c.dropouts++;
+    const announce = (t: number, connection: 'connected' | 'disconnected') => {
+      this.status(
+        this.sensorChannels[k]!,
+        `sensor/${sensor.id}/status`,
+        sensor.statusPayload(connection, isoAt, t),
+      );
+      this.status(this.bridge, 'bridge/status', JSON.stringify(this.bridgeStatus(true, t)));
+    };
+    // The bridge notices a couple of seconds in, and reports the sensor back when it returns.
+    this.queue.schedule(from + 2000, (t) => announce(t, 'disconnected'));
+    this.queue.schedule(to, (t) => announce(t, 'connected'));
   }
 
   private publishTimerEvent(event: TimerEvent, planned: PlannedString): void {
@@ -298,11 +443,18 @@ class RangeScenario implements Scenario {
     if (event.type === 'STOP') {
       this.c.strings++;
       this.c.misses += planned.hits.filter((h) => h === null).length;
+      if (planned.incidents.includes('echo-after-stop')) this.c.echoes++;
+      if (planned.incidents.includes('missed-stop-plate')) this.c.stop_plate_misses++;
       this.ctx.log(describeString(planned));
     }
   }
 
-  private publishImpact(burst: BurstPlan, t0ReceivedMs: number): void {
+  private publishImpact(sensor: Bt50Sensor, burst: BurstPlan, t0ReceivedMs: number): void {
+    if (sensor.offlineAt(burst.onsetMs)) {
+      // The bridge cannot see a hit on a sensor that is off the air.
+      this.c.impacts_lost++;
+      return;
+    }
     const payload = impactPayload(burst, t0ReceivedMs, isoAt);
     this.bridge.publish(this.topic('detection/impacts'), JSON.stringify(payload), { qos: 1 }, 'impact');
     this.c.impacts++;
@@ -310,8 +462,11 @@ class RangeScenario implements Scenario {
   }
 }
 
-/** One line per string: `string 3  1.92 +0.54 +0.61 +0.48 +0.77 = 4.32 s  hits P1 P2 – P4 P1`. */
-export function describeString({ plan, style, hits }: PlannedString): string {
+/**
+ * One line per string, e.g. `string 3: 1.92 +0.54 +0.61 +0.48 +0.77 = 4.32 s  hits P1 P2 - P4 P5
+ * (1 miss)  [flat/START/s]  Alex Morgan · SC-101 5 To Go 3/5`, plus the scripted incident if any.
+ */
+export function describeString({ plan, style, hits, slot, incidents }: PlannedString): string {
   const times = plan.shots.map((s, i) =>
     i === 0 ? (s.splitCs / 100).toFixed(2) : `+${(s.splitCs / 100).toFixed(2)}`,
   );
@@ -320,9 +475,18 @@ export function describeString({ plan, style, hits }: PlannedString): string {
   const total = last ? (last.timeCs / 100).toFixed(2) : '0.00';
   const hitText = hits.map((h) => h ?? '-').join(' ');
   const styleText = `${style.shape}/${style.startName}/${style.units}`;
+  const who = `${slot.shooter.name} · ${slot.stageCode} ${slot.stageName} ${slot.stringNumber}/${slot.stringsPerStage}`;
+  const notes = incidents.map((i) =>
+    i === 'echo-after-stop'
+      ? 'echo recorded after the stop plate'
+      : i === 'missed-stop-plate'
+        ? 'stop plate missed'
+        : 'a sensor drops out for 20 s',
+  );
   return (
     `string ${plan.stringNumber}: ${times.join(' ')} = ${total} s  hits ${hitText}` +
-    `${misses ? `  (${misses} miss${misses > 1 ? 'es' : ''})` : ''}  [${styleText}]`
+    `${misses ? `  (${misses} miss${misses > 1 ? 'es' : ''})` : ''}  [${styleText}]  ${who}` +
+    `${notes.length ? `  !! ${notes.join('; ')}` : ''}`
   );
 }
 
