@@ -98,6 +98,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
 
   pipeline.onCommitted((batch) => {
     devices.observeEvents(batch.events);
+    for (const st of batch.statuses) devices.observeTelemetryStatus(st.device_id, st.data, st.received_at);
     const perSensor = new Map<string, number>();
     for (const s of batch.samples) {
       perSensor.set(s.sensor_id, (perSensor.get(s.sensor_id) ?? 0) + 1);

@@ -20,6 +20,8 @@ export interface Inbound {
 export interface CommittedBatch {
   events: MarshalEvent[];
   samples: (ParsedSample & { received_at: number; topic: string })[];
+  /** Health read from telemetry, for the device registry (not stored as events). */
+  statuses: { device_id: string; data: Record<string, unknown>; received_at: number }[];
   rejects: RejectRow[];
   monitor: MonitorMessage[];
   /** Monitor entries left out of `monitor` to keep it cheap at high rates. */
@@ -77,6 +79,7 @@ export class IngestPipeline {
     const full: CommittedBatch = {
       events: [],
       samples: [],
+      statuses: [],
       rejects: [],
       monitor: [],
       monitorSkipped: 0,
@@ -181,6 +184,7 @@ export class IngestPipeline {
           receivedAt: msg.receivedAt,
           events: result.events,
           samples: result.samples,
+          statuses: result.statuses,
           dedup: msg.dup === true || identifiesItself(msg.payload),
         });
         monitorSources.push({ msg, outcome: 'event' });
@@ -239,6 +243,7 @@ export class IngestPipeline {
     const out: CommittedBatch = {
       events: [],
       samples: [],
+      statuses: [],
       rejects: [],
       monitor: [],
       monitorSkipped: 0,
@@ -258,6 +263,7 @@ export class IngestPipeline {
         if (!o.duplicate && item.type === 'accept') {
           for (const s of item.samples)
             out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic });
+          for (const st of item.statuses ?? []) out.statuses.push({ ...st, received_at: item.receivedAt });
         }
       }
       // The monitor keeps every reject and a bounded sample of the rest.

@@ -268,12 +268,13 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
 
   const sampleRows = (since: number) => {
     const stmt = db.prepare(
-      'SELECT sensor_id, ts, x, y, z FROM samples WHERE sensor_id = ? AND ts >= ? ORDER BY ts LIMIT 200000',
+      // received_at bounds the scan (it is the indexed, append-only column); ts picks the samples.
+      'SELECT sensor_id, ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? AND ts >= ? ORDER BY ts LIMIT 200000',
     );
     const out: { sensor_id: string; ts: number; x: number; y: number; z: number }[] = [];
     for (const id of detection.sensorIds()) {
       if (!detection.hasBaseline(id)) continue;
-      for (const r of stmt.all(id, since) as typeof out) out.push(r);
+      for (const r of stmt.all(since - 60_000, id, since) as typeof out) out.push(r);
     }
     return out;
   };

@@ -184,6 +184,13 @@ export class DeviceRegistry {
     }
   }
 
+  /** Battery or temperature read from telemetry: updates health, keeps the last full status. */
+  observeTelemetryStatus(sensorId: string, data: Record<string, unknown>, receivedAt: number): void {
+    const e = this.entry('range', sensorId, 'sensor');
+    this.applyStatus(e, { ...data, from_telemetry: true }, receivedAt);
+    e.last_seen = Math.max(e.last_seen ?? 0, receivedAt);
+  }
+
   observeSamples(sensorId: string, count: number, receivedAt: number): void {
     const e = this.entry('range', sensorId, 'sensor');
     e.last_seen = receivedAt;

@@ -119,6 +119,16 @@ const SPINE: Migration[] = [
       CREATE UNIQUE INDEX events_dedup ON events(kind, dedup_key) WHERE dedup_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'samples-append-only-index',
+    sql: `
+      -- (sensor_id, ts) took one B-tree page write per sample across 20 interleaved sensors; an index
+      -- on the receive time only ever appends. Per-sensor reads bound the scan by receive time.
+      DROP INDEX IF EXISTS samples_sensor_ts;
+      CREATE INDEX samples_received ON samples(received_at);
+    `,
+  },
 ];
 
 export const MIGRATIONS: Migration[] = [...SPINE, ...CAPABILITY_MIGRATIONS];

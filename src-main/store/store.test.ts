@@ -173,3 +173,33 @@ describe('migrate', () => {
     });
   });
 });
+
+describe('telemetry storage', () => {
+  const telemetry = (payload: string, dedup = true): StoreItem => ({
+    type: 'accept',
+    topic: 'leadville/sensor/s1/telemetry',
+    payload: enc(payload),
+    qos: 1,
+    retained: false,
+    receivedAt: 1000,
+    events: [],
+    samples: [{ sensor_id: 's1', ts: 1000, seq: 1, x: 1, y: 2, z: 3 }],
+    dedup,
+  });
+
+  it('keeps samples without a raw message row and still catches a redelivery', () => {
+    const [a] = store.commit([telemetry('{"seq":1,"x":1,"y":2,"z":3}')]);
+    const [b] = store.commit([telemetry('{"seq":1,"x":1,"y":2,"z":3}')]);
+    expect(a!.duplicate).toBe(false);
+    expect(b!.duplicate).toBe(true);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM samples').get() as { n: number }).n).toBe(1);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
+  });
+
+  it('does not remember a rolled-back batch, so its retry is stored', () => {
+    const bad = { ...shot('{"x":1}'), payload: undefined as unknown as Uint8Array };
+    expect(() => store.commit([telemetry('{"seq":2,"x":1,"y":2,"z":3}'), bad])).toThrow();
+    const [retry] = store.commit([telemetry('{"seq":2,"x":1,"y":2,"z":3}')]);
+    expect(retry!.duplicate).toBe(false);
+  });
+});

@@ -8,6 +8,9 @@ import { payloadPreview } from '../../src-shared/ingest';
 import type { RejectRow, SampleBatch } from '../../src-shared/contract';
 import { DB_FILE, openDb, type Db } from './db';
 
+/** Telemetry repeats are recognised within the last this-many messages (~25 s at design load). */
+const RECENT_TELEMETRY = 100_000;
+
 /** Rejected payloads are kept up to this size: enough to see what was wrong, not a disk filler. */
 export const REJECT_PAYLOAD_CAP = 4096;
 
@@ -23,6 +26,7 @@ export type StoreItem =
       samples: ParsedSample[];
       /** False for payloads that do not identify themselves: stored even when identical. */
       dedup?: boolean;
+      statuses?: { device_id: string; data: Record<string, unknown> }[];
     }
   | {
       type: 'reject';
@@ -127,10 +131,26 @@ export class Store {
    * a repeat is reported as a duplicate and adds no events. `extra` adds to named counters.
    */
   commit(items: StoreItem[], extra: Map<string, number> = new Map()): ItemOutcome[] {
-    return this.commitTx(items, extra);
+    this.pendingKeys.clear();
+    const outcomes = this.commitTx(items, extra);
+    // Remembered only once committed: a rolled-back batch must not turn its retry into duplicates.
+    for (const key of this.pendingKeys) {
+      this.recentTelemetry.add(key);
+      if (this.recentTelemetry.size > RECENT_TELEMETRY) {
+        const oldest = this.recentTelemetry.values().next().value;
+        if (oldest !== undefined) this.recentTelemetry.delete(oldest);
+      }
+    }
+    this.pendingKeys.clear();
+    return outcomes;
   }
 
+  /** Hashes of recently stored telemetry, oldest first (a Set keeps insertion order). */
+  private readonly recentTelemetry = new Set<string>();
+  private readonly pendingKeys = new Set<string>();
+
   private commitItems(items: StoreItem[], extra: Map<string, number>): ItemOutcome[] {
+    const pendingKeys = this.pendingKeys;
     const delta = new Map<string, number>(extra);
     const add = (name: string, n = 1) => delta.set(name, (delta.get(name) ?? 0) + n);
     const outcomes: ItemOutcome[] = [];
@@ -166,19 +186,34 @@ export class Store {
         });
         continue;
       }
-      const row = [item.topic, item.receivedAt, item.qos, item.retained ? 1 : 0, item.payload] as const;
-      let info = this.stmt.insertMessage.run(messageHash(item.topic, item.payload), ...row);
-      // A payload that does not identify itself repeats legitimately: the first copy holds the
-      // content hash (so a DUP redelivery of it is caught), later copies get keys of their own.
-      if (info.changes === 0 && item.dedup === false)
-        info = this.stmt.insertMessage.run(this.uniqueKey(item.receivedAt), ...row);
-      if (item.retained) this.stmt.upsertRetained.run(item.topic, item.payload, item.qos, item.receivedAt);
-      if (info.changes === 0) {
-        add('duplicates');
-        outcomes.push({ duplicate: true, events: [] });
-        continue;
+      let messageId: number | null = null;
+      if (item.events.length === 0 && item.samples.length > 0 && !item.retained) {
+        // Telemetry: its samples are its record. A messages row plus a random-keyed unique index
+        // entry per sample would multiply the bytes written per message (see bench/README.md), so
+        // repeats are caught by a bounded in-memory set of recent hashes instead.
+        const key = messageHash(item.topic, item.payload).toString('base64');
+        if (item.dedup !== false && (this.recentTelemetry.has(key) || pendingKeys.has(key))) {
+          add('duplicates');
+          outcomes.push({ duplicate: true, events: [] });
+          continue;
+        }
+        // Remembered even when not checked, so a DUP redelivery of it is caught.
+        pendingKeys.add(key);
+      } else {
+        const row = [item.topic, item.receivedAt, item.qos, item.retained ? 1 : 0, item.payload] as const;
+        let info = this.stmt.insertMessage.run(messageHash(item.topic, item.payload), ...row);
+        // A payload that does not identify itself repeats legitimately: the first copy holds the
+        // content hash (so a DUP redelivery of it is caught), later copies get keys of their own.
+        if (info.changes === 0 && item.dedup === false)
+          info = this.stmt.insertMessage.run(this.uniqueKey(item.receivedAt), ...row);
+        if (item.retained) this.stmt.upsertRetained.run(item.topic, item.payload, item.qos, item.receivedAt);
+        if (info.changes === 0) {
+          add('duplicates');
+          outcomes.push({ duplicate: true, events: [] });
+          continue;
+        }
+        messageId = Number(info.lastInsertRowid);
       }
-      const messageId = Number(info.lastInsertRowid);
       const events: MarshalEvent[] = [];
       let repeats = 0;
       for (const e of item.events) {
@@ -393,8 +428,11 @@ export class Store {
 
   recentSamples(sensorId: string, sinceMs: number, limit = 20_000): SampleBatch {
     const rows = this.db
-      .prepare('SELECT ts, x, y, z FROM samples WHERE sensor_id = ? AND ts >= ? ORDER BY ts DESC LIMIT ?')
-      .all(sensorId, sinceMs, limit) as { ts: number; x: number; y: number; z: number }[];
+      .prepare(
+        // By receive time: the indexed column, and right even when a device's clock is off.
+        'SELECT ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? ORDER BY id DESC LIMIT ?',
+      )
+      .all(sinceMs, sensorId, limit) as { ts: number; x: number; y: number; z: number }[];
     rows.reverse();
     return { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
   }

@@ -138,9 +138,9 @@ describe('BT50 driver', () => {
     const b = parse(emitted[1]!);
     if (a.outcome !== 'events' || b.outcome !== 'events') throw new Error('expected events');
     expect(a.samples).toEqual([{ sensor_id: 'plate-3', ts: T0 + 1000, seq: 0, x: 17, y: 22, z: 2 }]);
-    expect(a.events[0]!.data.temperature_c).toBeCloseTo(27.9, 10);
+    expect(a.statuses![0]!.data.temperature_c).toBeCloseTo(27.9, 10);
     expect(b.samples).toEqual([{ sensor_id: 'plate-3', ts: T0 + 1020, seq: 1, x: 4, y: 9, z: 9 }]);
-    expect(b.events[0]!.data.temperature_c).toBeCloseTo(22.35, 10);
+    expect(b.statuses![0]!.data.temperature_c).toBeCloseTo(22.35, 10);
   });
 
   it('sends a 128-byte four-record notification whole: every record becomes a sample', () => {
@@ -160,7 +160,7 @@ describe('BT50 driver', () => {
       [10, 0, -1],
     ]);
     expect(r.samples.map((s) => s.ts)).toEqual([T0 + 4940, T0 + 4960, T0 + 4980, T0 + 5000]);
-    expect(r.events[0]!.data.temperature_c).toBeCloseTo(26.25, 10);
+    expect(r.statuses![0]!.data.temperature_c).toBeCloseTo(26.25, 10);
     expect(session.info().extra.records).toBe(4);
   });
 

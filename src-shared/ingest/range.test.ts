@@ -150,11 +150,11 @@ describe('sensor telemetry', () => {
     expect(r.samples).toEqual([
       { sensor_id: 'bt50-01', ts: Date.parse('2026-02-17T12:00:01Z'), seq: 7, x: 1.5, y: -2, z: 0 },
     ]);
-    expect(r.events[0]).toMatchObject({
-      kind: 'sensor.status',
-      device_id: 'bt50-01',
-      data: { battery: 88, temperature_c: 21.5 },
-    });
+    // Health inside telemetry feeds the device registry; it is not a stored event per sample.
+    expect(r.events).toEqual([]);
+    expect(r.statuses).toEqual([
+      { device_id: 'bt50-01', data: { sensor_id: 'bt50-01', battery: 88, temperature_c: 21.5 } },
+    ]);
   });
 
   it('spaces a batch by the sample period from t0', () => {
@@ -211,7 +211,7 @@ describe('sensor telemetry', () => {
       [4, 9, 9],
     ]);
     expect(r.samples.at(-1)!.ts).toBe(Date.parse('2026-02-17T12:00:00Z'));
-    expect(r.events[0]!.data).toMatchObject({ temperature_c: 22.35 });
+    expect(r.statuses![0]!.data).toMatchObject({ temperature_c: 22.35 });
   });
 
   it('rejects wrong types, missing axes, bad ids and raw_hex without records', () => {

@@ -428,17 +428,13 @@ export function parseRange(
       const sensorId = idFromTopic(a, 'sensor id');
       if (b === 'status') return ev('sensor.status', sensorId, { ...statusData(obj), sensor_id: sensorId });
       const { samples, status } = telemetry(sensorId, obj, receivedAt, opts.defaultRateHz ?? 50);
-      const events: ParsedEvent[] = status
-        ? [
-            {
-              kind: 'sensor.status',
-              device_id: sensorId,
-              ts: samples[samples.length - 1]!.ts,
-              data: { sensor_id: sensorId, ...status, from_telemetry: true },
-            },
-          ]
-        : [];
-      return { outcome: 'events', family, events, samples };
+      return {
+        outcome: 'events',
+        family,
+        events: [],
+        samples,
+        ...(status ? { statuses: [{ device_id: sensorId, data: { sensor_id: sensorId, ...status } }] } : {}),
+      };
     }
     if (root === 'detection' && a === 'impacts') {
       return { outcome: 'events', family, events: [impact(obj, receivedAt)], samples: [] };

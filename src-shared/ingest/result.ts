@@ -29,7 +29,17 @@ export interface ParsedSample {
 }
 
 export type ParseResult =
-  | { outcome: 'events'; family: string; events: ParsedEvent[]; samples: ParsedSample[] }
+  | {
+      outcome: 'events';
+      family: string;
+      events: ParsedEvent[];
+      samples: ParsedSample[];
+      /**
+       * Health carried inside telemetry (battery, temperature): it updates the device registry but
+       * is not an event of its own — at 200 Hz that would be one stored row per sample.
+       */
+      statuses?: { device_id: string; data: Record<string, unknown> }[];
+    }
   | { outcome: 'reject'; family: string; code: RejectCode; reason: string }
   | { outcome: 'unhandled' };
 
