@@ -134,19 +134,22 @@ export class Store {
     this.pendingKeys.clear();
     const outcomes = this.commitTx(items, extra);
     // Remembered only once committed: a rolled-back batch must not turn its retry into duplicates.
+    // A ring evicts the oldest in O(1) (iterating a Set from its front after many deletes is not).
     for (const key of this.pendingKeys) {
+      const old = this.recentRing[this.ringAt];
+      if (old !== undefined) this.recentTelemetry.delete(old);
+      this.recentRing[this.ringAt] = key;
+      this.ringAt = (this.ringAt + 1) % RECENT_TELEMETRY;
       this.recentTelemetry.add(key);
-      if (this.recentTelemetry.size > RECENT_TELEMETRY) {
-        const oldest = this.recentTelemetry.values().next().value;
-        if (oldest !== undefined) this.recentTelemetry.delete(oldest);
-      }
     }
     this.pendingKeys.clear();
     return outcomes;
   }
 
-  /** Hashes of recently stored telemetry, oldest first (a Set keeps insertion order). */
+  /** Hashes of recently stored telemetry, and the ring that ages them out. */
   private readonly recentTelemetry = new Set<string>();
+  private readonly recentRing: (string | undefined)[] = new Array<string | undefined>(RECENT_TELEMETRY);
+  private ringAt = 0;
   private readonly pendingKeys = new Set<string>();
 
   private commitItems(items: StoreItem[], extra: Map<string, number>): ItemOutcome[] {
