@@ -29,6 +29,8 @@ export interface ImpactRow {
   t_rel_ms: number | null;
   peak_amplitude: number | null;
   received_at: string;
+  /** Who detected it: the range bridge, or the console's own detector on raw telemetry. */
+  source: 'bridge' | 'console';
 }
 
 export interface TimerString {
@@ -177,6 +179,7 @@ function toImpact(e: MarshalEvent): ImpactRow {
     t_rel_ms: num(dataOf(e).t_rel_ms),
     peak_amplitude: num(dataOf(e).peak_amplitude),
     received_at: e.received_at,
+    source: dataOf(e).source === 'console' ? 'console' : 'bridge',
   };
 }
 

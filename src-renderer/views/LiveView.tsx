@@ -103,6 +103,7 @@ function ImpactsTable({ impacts, title }: { impacts: readonly ImpactRow[]; title
                 <th scope="col" className="num">
                   Peak (mm/s)
                 </th>
+                <th scope="col">Seen by</th>
               </tr>
             </thead>
             <tbody>
@@ -112,6 +113,16 @@ function ImpactsTable({ impacts, title }: { impacts: readonly ImpactRow[]; title
                   <td className="strong">{i.plate_id ?? '—'}</td>
                   <td className="num">{formatSeconds(i.t_rel_ms)}</td>
                   <td className="num">{i.peak_amplitude !== null ? i.peak_amplitude.toFixed(1) : '—'}</td>
+                  <td
+                    className="muted"
+                    title={
+                      i.source === 'console'
+                        ? 'detected by Marshal from raw telemetry'
+                        : 'reported by the range bridge'
+                    }
+                  >
+                    {i.source}
+                  </td>
                 </tr>
               ))}
             </tbody>

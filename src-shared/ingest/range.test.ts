@@ -388,3 +388,13 @@ describe('hostile shapes and clocks', () => {
     ).toBe('schema');
   });
 });
+
+describe("the console's own messages", () => {
+  it('leaves run messages the console published (source marshal) unhandled', () => {
+    expect(parse('leadville/run/r-1/status', { source: 'marshal', shot_count: 2 }).outcome).toBe('unhandled');
+    expect(parse('leadville/run/r-1/events', { source: 'marshal', event_type: 'SCORE' }).outcome).toBe(
+      'unhandled',
+    );
+    expect(parse('leadville/run/r-1/status', { source: 'bridge', shot_count: 2 }).outcome).toBe('events');
+  });
+});

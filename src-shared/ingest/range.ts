@@ -444,6 +444,8 @@ export function parseRange(
       return ev('shot.detected', deviceIdFrom(data, 'bridge', 'sensor_id', 'device_id'), data);
     }
     // run/{run_id}/events|status
+    // The console's own run messages come back through an external broker: it already has them.
+    if (obj.source === 'marshal') return { outcome: 'unhandled' };
     const runId = idFromTopic(a, 'run id');
     if (b === 'events') {
       const data = flatten(obj, 'data');
