@@ -129,6 +129,15 @@ const SPINE: Migration[] = [
       CREATE INDEX samples_received ON samples(received_at);
     `,
   },
+  {
+    version: 5,
+    name: 'samples-message-hash',
+    sql: `
+      -- The content hash of a telemetry message on its first sample, unindexed: read back at start
+      -- to recognise redeliveries of messages committed just before a crash.
+      ALTER TABLE samples ADD COLUMN msg_hash BLOB;
+    `,
+  },
 ];
 
 export const MIGRATIONS: Migration[] = [...SPINE, ...CAPABILITY_MIGRATIONS];

@@ -196,6 +196,14 @@ describe('telemetry storage', () => {
     expect((store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n).toBe(0);
   });
 
+  it('recognises a redelivery after a restart', () => {
+    store.commit([telemetry('{"seq":3,"x":1,"y":2,"z":3}')]);
+    store.close();
+    store = new Store(dir);
+    const [again] = store.commit([telemetry('{"seq":3,"x":1,"y":2,"z":3}')]);
+    expect(again!.duplicate).toBe(true);
+  });
+
   it('does not remember a rolled-back batch, so its retry is stored', () => {
     const bad = { ...shot('{"x":1}'), payload: undefined as unknown as Uint8Array };
     expect(() => store.commit([telemetry('{"seq":2,"x":1,"y":2,"z":3}'), bad])).toThrow();

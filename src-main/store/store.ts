@@ -100,7 +100,7 @@ export class Store {
         'INSERT OR IGNORE INTO events (kind, device_id, ts, received_at, topic, message_id, data, dedup_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertSample: db.prepare(
-        'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id, msg_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertReject: db.prepare(
         'INSERT INTO rejects (topic, received_at, reason_code, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?, ?)',
@@ -119,6 +119,12 @@ export class Store {
     }[]) {
       this.counters.set(row.name, row.value);
     }
+    // Recall the recent telemetry hashes, so a redelivery of a message committed just before a
+    // crash (but not yet acknowledged) is still recognised after the restart.
+    const recent = db
+      .prepare('SELECT msg_hash FROM samples WHERE msg_hash IS NOT NULL ORDER BY id DESC LIMIT ?')
+      .all(RECENT_TELEMETRY) as { msg_hash: Buffer }[];
+    for (const r of recent.reverse()) this.remember(r.msg_hash.toString('base64'));
     this.commitTx = db.transaction((items: StoreItem[], extra: Map<string, number>) =>
       this.commitItems(items, extra),
     );
@@ -135,15 +141,17 @@ export class Store {
     const outcomes = this.commitTx(items, extra);
     // Remembered only once committed: a rolled-back batch must not turn its retry into duplicates.
     // A ring evicts the oldest in O(1) (iterating a Set from its front after many deletes is not).
-    for (const key of this.pendingKeys) {
-      const old = this.recentRing[this.ringAt];
-      if (old !== undefined) this.recentTelemetry.delete(old);
-      this.recentRing[this.ringAt] = key;
-      this.ringAt = (this.ringAt + 1) % RECENT_TELEMETRY;
-      this.recentTelemetry.add(key);
-    }
+    for (const key of this.pendingKeys) this.remember(key);
     this.pendingKeys.clear();
     return outcomes;
+  }
+
+  private remember(key: string): void {
+    const old = this.recentRing[this.ringAt];
+    if (old !== undefined) this.recentTelemetry.delete(old);
+    this.recentRing[this.ringAt] = key;
+    this.ringAt = (this.ringAt + 1) % RECENT_TELEMETRY;
+    this.recentTelemetry.add(key);
   }
 
   /** Hashes of recently stored telemetry, and the ring that ages them out. */
@@ -190,11 +198,14 @@ export class Store {
         continue;
       }
       let messageId: number | null = null;
+      // Kept on the message's first sample (no index: append-only) so a restart can recall it.
+      let telemetryHash: Buffer | null = null;
       if (item.events.length === 0 && item.samples.length > 0 && !item.retained) {
         // Telemetry: its samples are its record. A messages row plus a random-keyed unique index
         // entry per sample would multiply the bytes written per message (see bench/README.md), so
         // repeats are caught by a bounded in-memory set of recent hashes instead.
-        const key = messageHash(item.topic, item.payload).toString('base64');
+        telemetryHash = messageHash(item.topic, item.payload);
+        const key = telemetryHash.toString('base64');
         if (item.dedup !== false && (this.recentTelemetry.has(key) || pendingKeys.has(key))) {
           add('duplicates');
           outcomes.push({ duplicate: true, events: [] });
@@ -247,7 +258,18 @@ export class Store {
         });
       }
       for (const s of item.samples) {
-        this.stmt.insertSample.run(s.sensor_id, s.ts, item.receivedAt, s.seq, s.x, s.y, s.z, messageId);
+        this.stmt.insertSample.run(
+          s.sensor_id,
+          s.ts,
+          item.receivedAt,
+          s.seq,
+          s.x,
+          s.y,
+          s.z,
+          messageId,
+          telemetryHash,
+        );
+        telemetryHash = null;
       }
       add('events_stored', events.length);
       add('samples_stored', item.samples.length);
