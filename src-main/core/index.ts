@@ -43,7 +43,7 @@ export interface CoreInternals extends Core {
 
 export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODULES): CoreInternals {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new Store(config.dataDir);
+  const store = new Store(config.dataDir, config.rangePrefix);
   const pipeline = new IngestPipeline(store, {
     rangePrefix: config.rangePrefix,
     maxPayloadBytes: config.maxPayloadBytes,

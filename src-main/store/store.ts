@@ -88,7 +88,11 @@ export class Store {
   private counters = new Map<string, number>();
   private prunedUntil = 0;
 
-  constructor(dataDir: string) {
+  constructor(
+    dataDir: string,
+    /** Topic prefix of range bridges: telemetry kept as samples only reports its topic from it. */
+    private readonly rangePrefix = 'leadville',
+  ) {
     this.db = openDb(dataDir);
     this.path = join(dataDir, DB_FILE);
     const db = this.db;
@@ -430,7 +434,7 @@ export class Store {
       device_id: r.sensor_id,
       ts: toIso(r.ts),
       received_at: toIso(r.received_at),
-      topic: r.topic ?? '',
+      topic: r.topic ?? `${this.rangePrefix}/sensor/${r.sensor_id}/telemetry`,
       data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z },
     }));
   }

@@ -396,10 +396,9 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
       topic: 'leadville/sensor/s-one/telemetry',
       data: { sensor_id: 's-one', seq: 1, x: 1.5, y: -2.25, z: 0.125 },
     });
-    // Without kind: no samples, only the status derived from battery and temperature.
-    const other = await eventsOf('s-one', 1);
-    expect(other.map((e) => e.kind)).toEqual(['sensor.status']);
-    expect(other[0]!.data).toMatchObject({ battery: 87, temperature_c: 24.5 });
+    // Without kind: nothing — battery and temperature inside telemetry update the sensor's health
+    // (below) but are not stored as an event per sample.
+    expect(await http.events({ device_id: 's-one' })).toEqual([]);
     const sensor = await waitFor(
       async () => (await http.sensors()).find((s) => s.sensor_id === 's-one' && s.battery === 87),
       's-one in /api/sensors',
@@ -433,7 +432,12 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
     ]);
   });
 
-  // domain.md §3 vectors.
+  // domain.md §3 vectors. The temperature rides on each record and shows as the sensor's health.
+  const sensorWithTemperature = (id: string) =>
+    waitFor(
+      async () => (await http.sensors()).find((s) => s.sensor_id === id && s.temperature_c !== null),
+      `${id} with a temperature in /api/sensors`,
+    );
   const REC1 = '5561 1100 1600 0200 0200 0000 0100 e60a 4300 4700 0a00 2500 2500 2500';
   const REC2 = '5561040009000900170017001000bb085b007a006800000003000000';
 
@@ -446,8 +450,7 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
     const [s] = await eventsOf('bt50-a', 1, 'sensor.sample');
     expect(s!.data).toMatchObject({ seq: 10, x: 17, y: 22, z: 2 });
     expect(s!.ts).toBe('2025-06-01T10:00:00.000Z');
-    const status = await only('bt50-a', 'sensor.status');
-    expect(status.data.temperature_c).toBeCloseTo(27.9, 5);
+    expect((await sensorWithTemperature('bt50-a')).temperature_c).toBeCloseTo(27.9, 5);
   });
 
   it('a 128-byte BT50 notification yields all four records, newest at the timestamp', async () => {
@@ -476,15 +479,14 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
       '2025-06-01T10:00:01.000Z',
     ]);
     // Temperature comes from the newest record (REC1: 27.90 °C), never read as an axis.
-    const status = await only('bt50-b', 'sensor.status');
-    expect(status.data.temperature_c).toBeCloseTo(27.9, 5);
+    expect((await sensorWithTemperature('bt50-b')).temperature_c).toBeCloseTo(27.9, 5);
   });
 
   it('BT50 vector 2 decodes to velocity 4, 9, 9 and 22.35 °C', async () => {
     await publish('mqtt.js', 'leadville/sensor/bt50-c/telemetry', { raw_hex: REC2 });
     const [s] = await eventsOf('bt50-c', 1, 'sensor.sample');
     expect(s!.data).toMatchObject({ x: 4, y: 9, z: 9 });
-    expect((await only('bt50-c', 'sensor.status')).data.temperature_c).toBeCloseTo(22.35, 5);
+    expect((await sensorWithTemperature('bt50-c')).temperature_c).toBeCloseTo(22.35, 5);
   });
 });
 
