@@ -1,7 +1,18 @@
+import { cpSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
+
+/** The spectator page is served as plain files: ship them beside the built main process. */
+function copySpectator(): Plugin {
+  return {
+    name: 'marshal-copy-spectator',
+    apply: 'build',
+    closeBundle: () =>
+      cpSync(resolve('src-main/games/spectator'), resolve('out/main/spectator'), { recursive: true }),
+  };
+}
 
 /** React fast refresh injects an inline preamble in dev only; the built app keeps the strict CSP. */
 function devCsp(): Plugin {
@@ -14,6 +25,7 @@ function devCsp(): Plugin {
 
 export default defineConfig({
   main: {
+    plugins: [copySpectator()],
     build: {
       rolldownOptions: {
         input: {
