@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseCsv } from '../tests/helpers/csv';
 import { expect, simulate, stopSimulator, test } from './serve-fixture';
 
 /** Seconds as the RO screen prints them ("5.08 s") → integer milliseconds. */
@@ -6,36 +7,6 @@ function ms(text: string | null): number {
   const m = /(\d+)\.(\d\d)/.exec(text ?? '');
   if (!m) throw new Error(`no time in ${JSON.stringify(text)}`);
   return Number(m[1]) * 1000 + Number(m[2]) * 10;
-}
-
-/** RFC 4180 rows (quoted fields, doubled quotes, CRLF) as header → value records. */
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
 }
 
 test.describe('range officer in Chromium', () => {

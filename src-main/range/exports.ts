@@ -64,7 +64,10 @@ export class ExportService {
   private context(match: MatchRec) {
     const stages = new Map(this.repo.stages(match.id).map((s) => [s.id, s]));
     const shooters = new Map(this.repo.shooters(match.id).map((s) => [s.id, s]));
-    return { stages, shooters };
+    const stageOf = (run: RunRec) => (run.stage_id ? stages.get(run.stage_id) : undefined);
+    const shooterOf = (run: RunRec) => (run.shooter_id ? shooters.get(run.shooter_id) : undefined);
+    const division = (id: string | null) => (id ? (shooters.get(id)?.division ?? null) : null);
+    return { stages, shooters, stageOf, shooterOf, division };
   }
 
   private keep(
@@ -169,7 +172,7 @@ export class ExportService {
   }
 
   private strings(match: MatchRec, req: CommandReq<'export.csv'>): CsvFile {
-    const { stages, shooters } = this.context(match);
+    const { stages, stageOf, shooterOf, division } = this.context(match);
     const { strings } = this.score.matchStrings(match.id);
     const current = new Map(strings.map((s) => [s.string_id, s]));
     // Which strings count on their stage (the dropped one does not).
@@ -226,7 +229,6 @@ export class ExportService {
       'raw_ms',
       'score_ms',
     ];
-    const division = (id: string | null) => (id ? (shooters.get(id)?.division ?? null) : null);
     const rows: CsvValue[][] = [];
     for (const run of this.repo.runsOfMatch(match.id)) {
       if (!run.base || !this.keep(run, req, division)) continue;
@@ -240,8 +242,8 @@ export class ExportService {
         timer_shots_ms: [],
         ...cur,
       });
-      const st = run.stage_id ? stages.get(run.stage_id) : undefined;
-      const sh = run.shooter_id ? shooters.get(run.shooter_id) : undefined;
+      const st = stageOf(run);
+      const sh = shooterOf(run);
       rows.push([
         match.name,
         st?.code ?? null,
@@ -277,13 +279,12 @@ export class ExportService {
   }
 
   private shots(match: MatchRec, req: CommandReq<'export.csv'>): CsvFile {
-    const { stages, shooters } = this.context(match);
+    const { stageOf, shooterOf, division } = this.context(match);
     const runs = new Map(this.repo.runsOfMatch(match.id).map((r) => [r.id, r]));
     const impacts = new Map(this.repo.impactsOfMatch(match.id).map((i) => [i.id, i]));
     const pairs = new Map(
       this.repo.correlationsOfMatch(match.id).map((c) => [`${c.run_id}#${c.shot_number}`, c]),
     );
-    const division = (id: string | null) => (id ? (shooters.get(id)?.division ?? null) : null);
     const header = [
       'run_id',
       'stage',
@@ -308,10 +309,10 @@ export class ExportService {
       if (!run || !this.keep(run, req, division)) continue;
       const p = pairs.get(`${s.run_id}#${s.shot_number}`);
       const imp = p ? impacts.get(p.impact_id) : undefined;
-      const sh = run.shooter_id ? shooters.get(run.shooter_id) : undefined;
+      const sh = shooterOf(run);
       rows.push([
         run.id,
-        run.stage_id ? (stages.get(run.stage_id)?.code ?? null) : null,
+        stageOf(run)?.code ?? null,
         run.shooter_id,
         sh?.name ?? null,
         sh?.division ?? null,
@@ -332,10 +333,9 @@ export class ExportService {
   }
 
   private impacts(match: MatchRec, req: CommandReq<'export.csv'>): CsvFile {
-    const { stages, shooters } = this.context(match);
+    const { stageOf, shooterOf, division } = this.context(match);
     const runs = new Map(this.repo.runsOfMatch(match.id).map((r) => [r.id, r]));
     const byImpact = new Map(this.repo.correlationsOfMatch(match.id).map((c) => [c.impact_id, c]));
-    const division = (id: string | null) => (id ? (shooters.get(id)?.division ?? null) : null);
     const header = [
       'run_id',
       'stage',
@@ -361,9 +361,9 @@ export class ExportService {
       const p = byImpact.get(i.id);
       rows.push([
         run.id,
-        run.stage_id ? (stages.get(run.stage_id)?.code ?? null) : null,
+        stageOf(run)?.code ?? null,
         run.shooter_id,
-        run.shooter_id ? (shooters.get(run.shooter_id)?.name ?? null) : null,
+        shooterOf(run)?.name ?? null,
         run.string_number,
         i.id,
         i.sensor_id,

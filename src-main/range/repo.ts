@@ -152,6 +152,15 @@ function json<T>(text: string | null, fallback: T): T {
 
 type Row = Record<string, unknown>;
 
+/** A `get` result through its row mapper; undefined when no row matched. */
+function mapRow<T>(r: unknown, map: (r: Row) => T): T | undefined {
+  return r ? map(r as Row) : undefined;
+}
+
+// The list columns are stored as JSON text; insert and update bind the same named parameters.
+const stageParams = (s: StageRec) => ({ ...s, targets: JSON.stringify(s.targets) });
+const shooterParams = (s: ShooterRec) => ({ ...s, categories: JSON.stringify(s.categories) });
+
 function stageOf(r: Row): StageRec {
   return {
     id: r.id as string,
@@ -409,8 +418,7 @@ export class RangeRepo {
     return (this.s.stages.all(matchId) as Row[]).map(stageOf);
   }
   stage(id: string): StageRec | undefined {
-    const r = this.s.stage.get(id) as Row | undefined;
-    return r ? stageOf(r) : undefined;
+    return mapRow(this.s.stage.get(id), stageOf);
   }
   stagesWithSensor(sensorId: string): StageRec[] {
     return (this.s.stagesBySensor.all(sensorId) as Row[]).map(stageOf);
@@ -419,10 +427,10 @@ export class RangeRepo {
     return (this.s.maxStagePos.get(matchId) as { p: number }).p + 1;
   }
   insertStage(s: StageRec): void {
-    this.s.insertStage.run({ ...s, targets: JSON.stringify(s.targets) });
+    this.s.insertStage.run(stageParams(s));
   }
   updateStage(s: StageRec): void {
-    this.s.updateStage.run({ ...s, targets: JSON.stringify(s.targets) });
+    this.s.updateStage.run(stageParams(s));
   }
   deleteStage(id: string): void {
     this.s.deleteStage.run(id);
@@ -433,14 +441,13 @@ export class RangeRepo {
     return (this.s.shooters.all(matchId) as Row[]).map(shooterOf);
   }
   shooter(id: string): ShooterRec | undefined {
-    const r = this.s.shooter.get(id) as Row | undefined;
-    return r ? shooterOf(r) : undefined;
+    return mapRow(this.s.shooter.get(id), shooterOf);
   }
   insertShooter(s: ShooterRec): void {
-    this.s.insertShooter.run({ ...s, categories: JSON.stringify(s.categories) });
+    this.s.insertShooter.run(shooterParams(s));
   }
   updateShooter(s: ShooterRec): void {
-    this.s.updateShooter.run({ ...s, categories: JSON.stringify(s.categories) });
+    this.s.updateShooter.run(shooterParams(s));
   }
   deleteShooter(id: string): void {
     this.s.deleteShooter.run(id);
@@ -505,15 +512,13 @@ export class RangeRepo {
     this.s.assignRun.run(r);
   }
   run(id: string): RunRec | undefined {
-    const r = this.s.run.get(id) as Row | undefined;
-    return r ? runOf(r) : undefined;
+    return mapRow(this.s.run.get(id), runOf);
   }
   runningOnTimer(timerId: string): RunRec[] {
     return (this.s.runningOnTimer.all(timerId) as Row[]).map(runOf);
   }
   lastOnTimer(timerId: string): RunRec | undefined {
-    const r = this.s.lastOnTimer.get(timerId) as Row | undefined;
-    return r ? runOf(r) : undefined;
+    return mapRow(this.s.lastOnTimer.get(timerId), runOf);
   }
   running(): RunRec[] {
     return (this.s.running.all() as Row[]).map(runOf);

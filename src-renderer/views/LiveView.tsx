@@ -4,6 +4,7 @@ import { useApp } from '../components/context';
 import { formatClockTime, formatSeconds } from '../lib/format';
 import type { ImpactRow, ShotRow, TimerString } from '../state/strings';
 import { BigClock } from './BigClock';
+import { TableHead, num } from '../components/TableHead';
 
 const TIMER_TOPIC = 'leadville/timer/events';
 
@@ -36,20 +37,7 @@ function ShotsTable({ s }: { s: TimerString }) {
       <h2 className="panel-title">Shots</h2>
       <div className="table-scroll" ref={scroller}>
         <table className="table shots" aria-label={`Shots of ${stringTitle(s)}`}>
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Shot
-              </th>
-              <th scope="col" className="num">
-                Time (s)
-              </th>
-              <th scope="col" className="num">
-                Split (s)
-              </th>
-              <th scope="col">Received</th>
-            </tr>
-          </thead>
+          <TableHead columns={[num('Shot'), num('Time (s)'), num('Split (s)'), 'Received']} />
           <tbody>
             <tr className="marker-row" data-testid="start-row">
               <th scope="row">Start</th>
@@ -93,19 +81,9 @@ function ImpactsTable({ impacts, title }: { impacts: readonly ImpactRow[]; title
       ) : (
         <div className="table-scroll">
           <table className="table impacts">
-            <thead>
-              <tr>
-                <th scope="col">Sensor</th>
-                <th scope="col">Plate</th>
-                <th scope="col" className="num">
-                  t since start (s)
-                </th>
-                <th scope="col" className="num">
-                  Peak (mm/s)
-                </th>
-                <th scope="col">Seen by</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={['Sensor', 'Plate', num('t since start (s)'), num('Peak (mm/s)'), 'Seen by']}
+            />
             <tbody>
               {impacts.map((i) => (
                 <tr key={i.id} data-testid="impact-row" data-sensor-id={i.sensor_id}>

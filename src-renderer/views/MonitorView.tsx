@@ -8,6 +8,8 @@ import { compileTopicFilter } from '../lib/topicFilter';
 import { virtualWindow } from '../lib/virtual';
 import { visibleMonitor, type MonitorEntry } from '../state/model';
 import { RejectsPanel } from './RejectsPanel';
+import { TableHead, num } from '../components/TableHead';
+import { Field } from '../components/Field';
 
 /** Fixed row height (px, matches `.table.monitor tbody tr` in styles.css) for windowing. */
 const ROW_HEIGHT = 34;
@@ -155,8 +157,7 @@ export function MonitorView() {
       </div>
 
       <div className="toolbar" role="toolbar" aria-label="Monitor controls">
-        <label className="field">
-          <span className="field-label">Topic filter</span>
+        <Field label="Topic filter">
           <input
             type="search"
             value={filterText}
@@ -167,7 +168,7 @@ export function MonitorView() {
             data-testid="monitor-filter"
             aria-describedby="filter-hint"
           />
-        </label>
+        </Field>
         <span id="filter-hint" className={`field-hint ${filter.invalidWildcard ? 'field-hint--warn' : ''}`}>
           {filter.mode === 'mqtt'
             ? 'MQTT filter'
@@ -177,8 +178,7 @@ export function MonitorView() {
                 ? 'Text match'
                 : 'All topics'}
         </span>
-        <label className="field">
-          <span className="field-label">Outcome</span>
+        <Field label="Outcome">
           <select
             value={outcome}
             onChange={(e) => setOutcome(e.target.value as OutcomeFilter)}
@@ -190,7 +190,7 @@ export function MonitorView() {
             <option value="duplicate">duplicate</option>
             <option value="unhandled">unhandled</option>
           </select>
-        </label>
+        </Field>
         <button
           type="button"
           className={monitor.paused ? 'primary' : undefined}
@@ -231,17 +231,7 @@ export function MonitorView() {
                   <col className="col-size" />
                   <col />
                 </colgroup>
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Topic</th>
-                    <th scope="col">Outcome</th>
-                    <th scope="col" className="num">
-                      Size
-                    </th>
-                    <th scope="col">Payload</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Time', 'Topic', 'Outcome', num('Size'), 'Payload']} />
                 <tbody onKeyDown={onRowNavKeyDown}>
                   {win.padTop > 0 ? (
                     <tr aria-hidden="true" className="spacer" style={{ height: win.padTop }} />

@@ -3,6 +3,7 @@ import { useApp } from '../components/context';
 import { EmptyState } from '../components/Status';
 import { onRowNavKeyDown } from '../components/tableKeys';
 import { formatClockTime, formatInt } from '../lib/format';
+import { TableHead } from '../components/TableHead';
 
 const SHOWN = 200;
 const PREVIEW_CHARS = 200;
@@ -49,14 +50,7 @@ export function RejectsPanel() {
               <col className="col-reason" />
               <col />
             </colgroup>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Topic</th>
-                <th scope="col">Reason</th>
-                <th scope="col">Payload</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Time', 'Topic', 'Reason', 'Payload']} />
             <tbody onKeyDown={onRowNavKeyDown}>
               {rows.map((r) => (
                 <tr key={r.id} data-testid="reject-row" data-reject-id={r.id} tabIndex={0}>

@@ -7,6 +7,7 @@ import { batteryTone, formatMaybe, formatRelative, rssiTone } from '../lib/forma
 import { normalizeSensors } from '../lib/rows';
 import { RateChart } from './RateChart';
 import { TelemetryChart } from './TelemetryChart';
+import { TableHead, num } from '../components/TableHead';
 
 const REFRESH_MS = 2000;
 
@@ -85,26 +86,18 @@ export function SensorsView() {
           <div className="panel">
             <div className="table-scroll">
               <table className="table sensors" aria-label="Sensors">
-                <thead>
-                  <tr>
-                    <th scope="col">Sensor</th>
-                    <th scope="col">State</th>
-                    <th scope="col" className="num">
-                      Battery
-                    </th>
-                    <th scope="col" className="num">
-                      RSSI
-                    </th>
-                    <th scope="col" className="num">
-                      Temp.
-                    </th>
-                    <th scope="col" className="num">
-                      Rate
-                    </th>
-                    <th scope="col">Last seen</th>
-                    <th scope="col">Calibrated</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    'Sensor',
+                    'State',
+                    num('Battery'),
+                    num('RSSI'),
+                    num('Temp.'),
+                    num('Rate'),
+                    'Last seen',
+                    'Calibrated',
+                  ]}
+                />
                 <tbody onKeyDown={onRowNavKeyDown}>
                   {sensors.map((s) => (
                     <SensorTableRow

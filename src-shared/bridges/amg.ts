@@ -34,6 +34,7 @@ import {
   DriverCommandError,
   addressSuffix,
   advertisesService,
+  canonicalName,
   intArg,
   type CommandResult,
   type CommandSpec,
@@ -137,11 +138,7 @@ const ALIASES: Record<string, string> = {
 
 /** `COM START`, `Remote-Start`, `request string` → the canonical command name. */
 export function canonicalCommand(name: string): string {
-  const n = name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-  return ALIASES[n] ?? n;
+  return canonicalName(name, ALIASES);
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   DriverCommandError,
   addressSuffix,
   advertisesService,
+  canonicalName,
   intArg,
   waitForReply,
   type BleDriver,
@@ -82,11 +83,7 @@ const ALIASES: Record<string, string> = {
 };
 
 export function canonicalBt50Command(name: string): string {
-  const n = name
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-  return ALIASES[n] ?? n;
+  return canonicalName(name, ALIASES);
 }
 
 /** Return rates (Hz) the WitMotion rate register knows → register code. */

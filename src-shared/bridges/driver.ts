@@ -145,6 +145,15 @@ export function addressSuffix(address: string): string {
   return hex.slice(-6) || 'device';
 }
 
+/** Operators type command names loosely (`Remote-Start`, `read battery`); both drivers accept that. */
+export function canonicalName(name: string, aliases: Readonly<Record<string, string>>): string {
+  const n = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+  return aliases[n] ?? n;
+}
+
 export function advertisesService(adv: Pick<BleAdvertisement, 'serviceUuids'>, service: string): boolean {
   const want = fullUuid(service);
   return adv.serviceUuids.some((u) => fullUuid(u) === want);

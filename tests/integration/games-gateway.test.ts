@@ -9,6 +9,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runScenario } from '../../src-main/simulator';
+import { rawContract } from '../helpers/contract';
 import { connectMqtt, mosquittoPub, targetFromUrl } from '../helpers/mqtt';
 import {
   api,
@@ -39,39 +40,11 @@ afterAll(async () => {
 const pub = (topic: string, body: unknown, url = serve.mqttUrl) =>
   mosquittoPub(targetFromUrl(url), topic, typeof body === 'string' ? body : JSON.stringify(body));
 
-/** The UI contract over `/ws`, as the web UI uses it. */
 async function contract(httpUrl: string) {
-  const ws = new WebSocket(`${httpUrl.replace('http', 'ws')}/ws`);
-  sockets.push(ws);
-  await new Promise<void>((res, rej) => {
-    ws.once('open', () => res());
-    ws.once('error', rej);
-  });
-  let id = 0;
-  const waiting = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void }>();
-  ws.on('message', (raw) => {
-    const f = JSON.parse(String(raw)) as {
-      t: string;
-      id: number;
-      ok: boolean;
-      res?: unknown;
-      error?: string;
-    };
-    if (f.t !== 'result') return;
-    const w = waiting.get(f.id);
-    waiting.delete(f.id);
-    if (f.ok) w?.res(f.res);
-    else w?.rej(new Error(f.error));
-  });
+  const raw = await rawContract(httpUrl, sockets);
   return {
-    call<T = Record<string, unknown>>(name: string, req?: unknown): Promise<T> {
-      const n = ++id;
-      return new Promise<T>((res, rej) => {
-        waiting.set(n, { res: res as (v: unknown) => void, rej });
-        ws.send(JSON.stringify({ t: 'call', id: n, name, req }));
-      });
-    },
-    close: () => ws.close(),
+    call: <T = Record<string, unknown>>(name: string, req?: unknown) => raw.call(name, req) as Promise<T>,
+    close: raw.close,
   };
 }
 

@@ -2,13 +2,15 @@
  * Helpers for the range integration tests: the UI contract over `/ws` (as the web UI uses it),
  * a bridge that publishes timer events, telemetry and impacts over MQTT, and polling helpers.
  */
-import WebSocket from 'ws';
 import type { MqttClient } from 'mqtt';
 import { bytesToHex, encodeAmgFrame } from '../../src-shared/decoders/amg';
 import type { CommandName, CommandReq, CommandRes } from '../../src-shared/contract';
 import type { RunDetail, RunSummary } from '../../src-shared/contract/range';
+import { rawContract } from '../helpers/contract';
 import { connectMqtt } from '../helpers/mqtt';
 import { getJson, waitFor } from '../helpers/serve';
+
+export { parseCsv } from '../helpers/csv';
 
 export interface Contract {
   call<K extends CommandName>(name: K, req?: CommandReq<K>): Promise<CommandRes<K>>;
@@ -18,34 +20,9 @@ export interface Contract {
 }
 
 export async function contract(httpUrl: string): Promise<Contract> {
-  const ws = new WebSocket(`${httpUrl.replace('http', 'ws')}/ws`);
-  await new Promise<void>((res, rej) => {
-    ws.once('open', () => res());
-    ws.once('error', rej);
-  });
-  let seq = 0;
-  const pending = new Map<number, { res: (v: unknown) => void; rej: (e: Error) => void }>();
-  ws.on('message', (raw) => {
-    const f = JSON.parse(String(raw)) as {
-      t: string;
-      id: number;
-      ok: boolean;
-      res?: unknown;
-      error?: string;
-    };
-    if (f.t !== 'result') return;
-    const p = pending.get(f.id);
-    if (!p) return;
-    pending.delete(f.id);
-    if (f.ok) p.res(f.res);
-    else p.rej(new Error(f.error));
-  });
+  const raw = await rawContract(httpUrl);
   const call = <K extends CommandName>(name: K, req?: CommandReq<K>) =>
-    new Promise<CommandRes<K>>((res, rej) => {
-      const id = ++seq;
-      pending.set(id, { res: res as (v: unknown) => void, rej });
-      ws.send(JSON.stringify({ t: 'call', id, name, req }));
-    });
+    raw.call(name, req) as Promise<CommandRes<K>>;
   return {
     call,
     async fail(name, req) {
@@ -56,7 +33,7 @@ export async function contract(httpUrl: string): Promise<Contract> {
       }
       throw new Error(`${name} was expected to fail`);
     },
-    close: () => ws.close(),
+    close: raw.close,
   };
 }
 
@@ -171,38 +148,4 @@ export function waitRun(
     const r = list.find((x) => x.timer_string === timerString);
     return r && pick(r) ? r : undefined;
   }, what);
-}
-
-/** Minimal RFC 4180 reader for checking exports (quoted fields, doubled quotes, CRLF). */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell || row.length) {
-    row.push(cell);
-    rows.push(row);
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
 }

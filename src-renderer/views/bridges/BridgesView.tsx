@@ -29,6 +29,8 @@ import {
   summary,
 } from './model';
 import type { WebBluetoothAgent } from './webBluetooth';
+import { TableHead, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 const REFRESH_MS = 1000;
 const SCAN_SECONDS = 10;
@@ -164,25 +166,19 @@ function SerialPanel({
       ) : (
         <div className="table-scroll">
           <table className="table bridges-serial" aria-label="Serial ports">
-            <thead>
-              <tr>
-                <th scope="col">Port</th>
-                <th scope="col">Path</th>
-                <th scope="col" className="num">
-                  Baud
-                </th>
-                <th scope="col">State</th>
-                <th scope="col" className="num">
-                  Lines
-                </th>
-                <th scope="col" className="num">
-                  Rejects
-                </th>
-                <th scope="col">Devices</th>
-                <th scope="col">Last line</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Port',
+                'Path',
+                num('Baud'),
+                'State',
+                num('Lines'),
+                num('Rejects'),
+                'Devices',
+                'Last line',
+                'Actions',
+              ]}
+            />
             <tbody onKeyDown={onRowNavKeyDown}>
               {ports.map((p) => (
                 <tr
@@ -240,8 +236,7 @@ function SerialPanel({
         data-testid="serial-form"
         aria-label="Serial port"
       >
-        <label className="field">
-          <span className="field-label">Path</span>
+        <Field label="Path">
           <input
             className="mono"
             list="serial-available"
@@ -258,9 +253,8 @@ function SerialPanel({
               </option>
             ))}
           </datalist>
-        </label>
-        <label className="field">
-          <span className="field-label">Baud rate</span>
+        </Field>
+        <Field label="Baud rate">
           <select
             value={form.baud_rate}
             onChange={(e) => setForm({ ...form, baud_rate: Number(e.target.value) })}
@@ -272,9 +266,8 @@ function SerialPanel({
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field-label">Default topic (optional)</span>
+        </Field>
+        <Field label="Default topic (optional)">
           <input
             className="mono"
             value={form.default_topic}
@@ -282,18 +275,16 @@ function SerialPanel({
             onChange={(e) => setForm({ ...form, default_topic: e.target.value })}
             data-testid="serial-topic"
           />
-        </label>
-        <label className="field">
-          <span className="field-label">Device id (optional)</span>
+        </Field>
+        <Field label="Device id (optional)">
           <input
             className="mono input-narrow"
             value={form.device_id}
             onChange={(e) => setForm({ ...form, device_id: e.target.value })}
             data-testid="serial-device-id"
           />
-        </label>
-        <label className="field">
-          <span className="field-label">Port id</span>
+        </Field>
+        <Field label="Port id">
           <input
             className="mono input-narrow"
             value={form.id}
@@ -302,7 +293,7 @@ function SerialPanel({
             onChange={(e) => setForm({ ...form, id: e.target.value })}
             data-testid="serial-id"
           />
-        </label>
+        </Field>
         <button
           type="submit"
           className="primary"
@@ -373,8 +364,7 @@ function CommandForm({ devices, refresh }: { devices: readonly BleDeviceRow[]; r
       aria-label="Send a command"
       data-testid="ble-command-form"
     >
-      <label className="field">
-        <span className="field-label">Device</span>
+      <Field label="Device">
         <select value={device.device_id} onChange={(e) => setDeviceId(e.target.value)}>
           {connected.map((d) => (
             <option key={d.device_id} value={d.device_id}>
@@ -382,9 +372,8 @@ function CommandForm({ devices, refresh }: { devices: readonly BleDeviceRow[]; r
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Command</span>
+      </Field>
+      <Field label="Command">
         <select
           value={spec.name}
           onChange={(e) => {
@@ -398,7 +387,7 @@ function CommandForm({ devices, refresh }: { devices: readonly BleDeviceRow[]; r
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       {spec.args.map((a) => (
         <label className="field" key={a.name}>
           <span className="field-label">
@@ -501,17 +490,7 @@ function BlePanel({
         <div className="table-scroll">
           <h3 className="bridge-sub">Found nearby</h3>
           <table className="table bridges-discovered" aria-label="Devices found">
-            <thead>
-              <tr>
-                <th scope="col">Found</th>
-                <th scope="col">Address</th>
-                <th scope="col" className="num">
-                  RSSI
-                </th>
-                <th scope="col">Driver</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Found', 'Address', num('RSSI'), 'Driver', 'Actions']} />
             <tbody onKeyDown={onRowNavKeyDown}>
               {discovered.map((d) => {
                 const driver = d.driver ?? driverFor[d.address] ?? null;
@@ -561,22 +540,18 @@ function BlePanel({
         <div className="table-scroll">
           <h3 className="bridge-sub">Devices</h3>
           <table className="table bridges-ble" aria-label="BLE devices">
-            <thead>
-              <tr>
-                <th scope="col">Device</th>
-                <th scope="col">Address</th>
-                <th scope="col">Driver</th>
-                <th scope="col">State</th>
-                <th scope="col" className="num">
-                  Battery
-                </th>
-                <th scope="col" className="num">
-                  Notifications
-                </th>
-                <th scope="col">Last data</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Device',
+                'Address',
+                'Driver',
+                'State',
+                num('Battery'),
+                num('Notifications'),
+                'Last data',
+                'Actions',
+              ]}
+            />
             <tbody onKeyDown={onRowNavKeyDown}>
               {devices.map((d) => (
                 <tr
@@ -684,8 +659,7 @@ function SettingsPanel({ settings, refresh }: { settings: BridgesSettings; refre
           />
           Republish bridged messages into the broker (for other subscribers)
         </label>
-        <label className="field">
-          <span className="field-label">BLE transport</span>
+        <Field label="BLE transport">
           <select
             value={settings.ble_transport}
             disabled={busy}
@@ -703,7 +677,7 @@ function SettingsPanel({ settings, refresh }: { settings: BridgesSettings; refre
               </option>
             ))}
           </select>
-        </label>
+        </Field>
       </div>
       <InlineError message={error} />
     </section>

@@ -6,6 +6,7 @@ import { onRowNavKeyDown } from '../../components/tableKeys';
 import { formatClockTime, formatRelative } from '../../lib/format';
 import { errorMessage } from '../../state/sync';
 import { argsSummary, stateLabel, stateTone } from './model';
+import { TableHead, hidden } from '../../components/TableHead';
 
 /** Every command with its state and who sent it; queued ones can be cancelled. */
 export function CommandHistory({
@@ -47,20 +48,18 @@ export function CommandHistory({
   return (
     <div className="table-scroll">
       <table className="table commands" aria-label="Command history">
-        <thead>
-          <tr>
-            <th scope="col">Created</th>
-            <th scope="col">Device</th>
-            <th scope="col">Command</th>
-            <th scope="col">State</th>
-            <th scope="col">Who</th>
-            <th scope="col">Sent</th>
-            <th scope="col">Answer</th>
-            <th scope="col">
-              <span className="cmd-sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Created',
+            'Device',
+            'Command',
+            'State',
+            'Who',
+            'Sent',
+            'Answer',
+            hidden('Actions', 'cmd-sr-only'),
+          ]}
+        />
         <tbody onKeyDown={onRowNavKeyDown}>
           {rows.map((c) => (
             <tr

@@ -7,6 +7,7 @@ import { formatRelative } from '../../lib/format';
 import { errorMessage } from '../../state/sync';
 import { ConfirmDialog } from './ConfirmDialog';
 import { overridesFromForm, showValue, type FormValues } from './model';
+import { TableHead } from '../../components/TableHead';
 
 function valuesFrom(fields: readonly FieldSpec[], from: Record<string, unknown>): FormValues {
   const out: FormValues = {};
@@ -134,15 +135,7 @@ export function ConfigPanel({ family, deviceId, now }: { family: string; deviceI
       >
         <div className="table-scroll">
           <table className="table config" aria-label="Configuration">
-            <thead>
-              <tr>
-                <th scope="col">Setting</th>
-                <th scope="col">Default</th>
-                <th scope="col">Override</th>
-                <th scope="col">Device has</th>
-                <th scope="col">A push sends</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Setting', 'Default', 'Override', 'Device has', 'A push sends']} />
             <tbody>
               {spec.fields.map((f) => {
                 const d = view?.diff.find((x) => x.key === f.key);

@@ -7,6 +7,7 @@ import { onRowNavKeyDown } from '../../components/tableKeys';
 import { formatRelative } from '../../lib/format';
 import { errorMessage } from '../../state/sync';
 import { ConfirmDialog } from './ConfirmDialog';
+import { TableHead, hidden } from '../../components/TableHead';
 
 const REFRESH_MS = 3000;
 
@@ -168,18 +169,16 @@ export function CredentialsPanel({
           ) : (
             <div className="table-scroll">
               <table className="table credentials-table" aria-label="Device credentials">
-                <thead>
-                  <tr>
-                    <th scope="col">Username / device</th>
-                    <th scope="col">Family</th>
-                    <th scope="col">Held by</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">ACL</th>
-                    <th scope="col">
-                      <span className="cmd-sr-only">Actions</span>
-                    </th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    'Username / device',
+                    'Family',
+                    'Held by',
+                    'Created',
+                    'ACL',
+                    hidden('Actions', 'cmd-sr-only'),
+                  ]}
+                />
                 <tbody onKeyDown={onRowNavKeyDown}>
                   {data.credentials.map((c) => (
                     <tr key={c.username} tabIndex={0} data-testid="credential-row" data-username={c.username}>
@@ -228,13 +227,7 @@ export function CredentialsPanel({
         <details className="acl-families">
           <summary>ACL per family</summary>
           <table className="table" aria-label="ACL per family">
-            <thead>
-              <tr>
-                <th scope="col">Family</th>
-                <th scope="col">May publish</th>
-                <th scope="col">May subscribe</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Family', 'May publish', 'May subscribe']} />
             <tbody>
               {data.families.map((f) => (
                 <tr key={f.family}>

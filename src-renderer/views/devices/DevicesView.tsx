@@ -15,6 +15,7 @@ import { ConfigPanel } from './ConfigPanel';
 import { CredentialsPanel } from './CredentialsPanel';
 import { deviceKey, msToSeconds, panelDevices, secondsToMs, type PanelDevice } from './model';
 import { useCommandFeed } from './useCommandFeed';
+import { TableHead, num } from '../../components/TableHead';
 
 const REFRESH_MS = 2000;
 
@@ -86,23 +87,19 @@ function DevicesTable({
   return (
     <div className="table-scroll">
       <table className="table devices" aria-label="Devices">
-        <thead>
-          <tr>
-            <th scope="col">Device</th>
-            <th scope="col">Name</th>
-            <th scope="col">Family</th>
-            <th scope="col">Role</th>
-            <th scope="col">State</th>
-            <th scope="col">Last seen</th>
-            <th scope="col" className="num">
-              Battery
-            </th>
-            <th scope="col" className="num">
-              Signal
-            </th>
-            <th scope="col">Firmware</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Device',
+            'Name',
+            'Family',
+            'Role',
+            'State',
+            'Last seen',
+            num('Battery'),
+            num('Signal'),
+            'Firmware',
+          ]}
+        />
         <tbody onKeyDown={onRowNavKeyDown}>
           {devices.map((d) => (
             <DeviceTableRow
@@ -124,14 +121,7 @@ function ClientsTable({ clients, now }: { clients: readonly ClientRow[]; now: nu
   return (
     <div className="table-scroll">
       <table className="table clients" aria-label="Connected MQTT clients">
-        <thead>
-          <tr>
-            <th scope="col">Client id</th>
-            <th scope="col">Address</th>
-            <th scope="col">Username</th>
-            <th scope="col">Connected</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Client id', 'Address', 'Username', 'Connected']} />
         <tbody onKeyDown={onRowNavKeyDown}>
           {clients.map((c) => (
             <tr key={c.client_id} data-testid="client-row" data-client-id={c.client_id} tabIndex={0}>

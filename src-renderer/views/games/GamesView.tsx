@@ -13,6 +13,8 @@ import { onRowNavKeyDown } from '../../components/tableKeys';
 import { batteryTone, formatRelative, rssiTone } from '../../lib/format';
 import { errorMessage } from '../../state/sync';
 import { downloadText, useCommand, useEventsOf } from './hooks';
+import { TableHead, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 const DIFFICULTIES = ['easy', 'normal', 'hard'];
 
@@ -33,21 +35,7 @@ function SessionBoard({ entries, now }: { entries: readonly SessionLeaderboardRo
         aria-label="Whack-a-mole leaderboard"
         data-testid="games-leaderboard"
       >
-        <thead>
-          <tr>
-            <th scope="col" className="num">
-              Rank
-            </th>
-            <th scope="col">Player</th>
-            <th scope="col" className="num">
-              Best score
-            </th>
-            <th scope="col" className="num">
-              Sessions
-            </th>
-            <th scope="col">Last played</th>
-          </tr>
-        </thead>
+        <TableHead columns={[num('Rank'), 'Player', num('Best score'), num('Sessions'), 'Last played']} />
         <tbody onKeyDown={onRowNavKeyDown}>
           {entries.map((e) => (
             <tr
@@ -78,23 +66,7 @@ function TaskBoard({ entries }: { entries: readonly TaskLeaderboardRow[] }) {
         aria-label="Cognitive-task leaderboard"
         data-testid="tasks-leaderboard"
       >
-        <thead>
-          <tr>
-            <th scope="col" className="num">
-              Rank
-            </th>
-            <th scope="col">User</th>
-            <th scope="col" className="num">
-              Accuracy
-            </th>
-            <th scope="col" className="num">
-              Mean RT
-            </th>
-            <th scope="col" className="num">
-              Correct / tasks
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={[num('Rank'), 'User', num('Accuracy'), num('Mean RT'), num('Correct / tasks')]} />
         <tbody onKeyDown={onRowNavKeyDown}>
           {entries.map((e) => (
             <tr key={e.user_id} tabIndex={0} data-testid="tasks-row" data-user={e.user_id} data-rank={e.rank}>
@@ -166,23 +138,17 @@ function Cabinets({ cabinets, now }: { cabinets: readonly CabinetRow[]; now: num
   return (
     <div className="table-scroll">
       <table className="table cabinets" aria-label="Whack-a-mole cabinets">
-        <thead>
-          <tr>
-            <th scope="col">Cabinet</th>
-            <th scope="col">State</th>
-            <th scope="col" className="num">
-              Battery
-            </th>
-            <th scope="col" className="num">
-              RSSI
-            </th>
-            <th scope="col" className="num">
-              Sessions
-            </th>
-            <th scope="col">Last game</th>
-            <th scope="col">Commands</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Cabinet',
+            'State',
+            num('Battery'),
+            num('RSSI'),
+            num('Sessions'),
+            'Last game',
+            'Commands',
+          ]}
+        />
         <tbody>
           {cabinets.map((c) => {
             const o = outcome[c.device_id];
@@ -261,21 +227,17 @@ function RecentSessions({ sessions }: { sessions: readonly GameSessionRow[] }) {
   return (
     <div className="table-scroll">
       <table className="table sessions" aria-label="Recent sessions" data-testid="games-sessions">
-        <thead>
-          <tr>
-            <th scope="col">Ended</th>
-            <th scope="col">Cabinet</th>
-            <th scope="col">Player</th>
-            <th scope="col">Difficulty</th>
-            <th scope="col" className="num">
-              Score
-            </th>
-            <th scope="col" className="num">
-              <abbr title="hits / misses / wrong hits">H / M / W</abbr>
-            </th>
-            <th scope="col">Done</th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={[
+            'Ended',
+            'Cabinet',
+            'Player',
+            'Difficulty',
+            num('Score'),
+            num(<abbr title="hits / misses / wrong hits">H / M / W</abbr>),
+            'Done',
+          ]}
+        />
         <tbody onKeyDown={onRowNavKeyDown}>
           {sessions.map((s) => (
             <tr key={s.id} tabIndex={0} data-testid="session-row">
@@ -401,17 +363,15 @@ export function GamesView() {
           Leaderboard
         </h2>
         <div className="toolbar" role="group" aria-label="Leaderboard filters">
-          <label className="field">
-            <span className="field-label">Game</span>
+          <Field label="Game">
             <select value={game} onChange={(e) => setGame(e.target.value)} data-testid="filter-game">
               <option value="">all games</option>
               {opts.games.map((g) => (
                 <option key={g}>{g}</option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className="field-label">Difficulty</span>
+          </Field>
+          <Field label="Difficulty">
             <select
               value={difficulty}
               onChange={(e) => setDifficulty(e.target.value)}
@@ -422,18 +382,16 @@ export function GamesView() {
                 <option key={d}>{d}</option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className="field-label">Cabinet</span>
+          </Field>
+          <Field label="Cabinet">
             <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="filter-device">
               <option value="">all cabinets</option>
               {opts.devices.map((d) => (
                 <option key={d}>{d}</option>
               ))}
             </select>
-          </label>
-          <label className="field">
-            <span className="field-label">Min. sessions</span>
+          </Field>
+          <Field label="Min. sessions">
             <input
               type="number"
               min={1}
@@ -442,9 +400,8 @@ export function GamesView() {
               className="input-narrow"
               data-testid="filter-min-sessions"
             />
-          </label>
-          <label className="field">
-            <span className="field-label">Show</span>
+          </Field>
+          <Field label="Show">
             <select value={limit} onChange={(e) => setLimit(e.target.value)}>
               {['10', '25', '100', '1000'].map((l) => (
                 <option key={l} value={l}>
@@ -452,7 +409,7 @@ export function GamesView() {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         </div>
         <InlineError message={board.error ? `Could not load the leaderboard: ${board.error}` : null} />
         {board.data && entries.length === 0 ? (
@@ -480,8 +437,7 @@ export function GamesView() {
             Cognitive tasks
           </h2>
           <div className="toolbar" role="group" aria-label="Task leaderboard filters">
-            <label className="field">
-              <span className="field-label">Min. tasks</span>
+            <Field label="Min. tasks">
               <input
                 type="number"
                 min={0}
@@ -490,7 +446,7 @@ export function GamesView() {
                 className="input-narrow"
                 data-testid="filter-min-tasks"
               />
-            </label>
+            </Field>
             <span className="field-hint">
               accuracy, then faster mean RT of correct answers, then more tasks
             </span>

@@ -12,6 +12,8 @@ import { errorMessage } from '../../state/sync';
 import { mergeReadings, metricLabel, metricOrder } from './chart';
 import { useCommand, useEventsOf } from './hooks';
 import { MetricChart } from './MetricChart';
+import { TableHead, hidden, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 const WINDOWS = [
   { label: '15 min', seconds: 900 },
@@ -40,17 +42,7 @@ function GatewayTable({
   return (
     <div className="table-scroll">
       <table className="table gateways" aria-label="Gateways">
-        <thead>
-          <tr>
-            <th scope="col">Gateway</th>
-            <th scope="col">State</th>
-            <th scope="col">Zones (latest)</th>
-            <th scope="col" className="num">
-              Open alerts
-            </th>
-            <th scope="col">Last seen</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Gateway', 'State', 'Zones (latest)', num('Open alerts'), 'Last seen']} />
         <tbody onKeyDown={onRowNavKeyDown}>
           {gateways.map((g) => {
             const zones = new Map<string, string[]>();
@@ -208,8 +200,7 @@ function Alerts({ deviceId }: { deviceId: string | null }) {
         ) : null}
       </h2>
       <div className="toolbar" role="group" aria-label="Alert filters">
-        <label className="field">
-          <span className="field-label">Show</span>
+        <Field label="Show">
           <select
             value={state}
             onChange={(e) => setState(e.target.value as typeof state)}
@@ -219,7 +210,7 @@ function Alerts({ deviceId }: { deviceId: string | null }) {
             <option value="acknowledged">acknowledged</option>
             <option value="all">all</option>
           </select>
-        </label>
+        </Field>
         <label className="field field-inline">
           <input
             type="checkbox"
@@ -229,8 +220,7 @@ function Alerts({ deviceId }: { deviceId: string | null }) {
           />
           <span>only {deviceId ?? 'the selected gateway'}</span>
         </label>
-        <label className="field">
-          <span className="field-label">Acknowledge as</span>
+        <Field label="Acknowledge as">
           <input
             type="text"
             value={operator}
@@ -239,7 +229,7 @@ function Alerts({ deviceId }: { deviceId: string | null }) {
             onChange={(e) => setOperator(e.target.value)}
             data-testid="alerts-operator"
           />
-        </label>
+        </Field>
         {!who ? <span className="field-hint field-hint--warn">enter your name to acknowledge</span> : null}
       </div>
       <InlineError message={alerts.error ? `Could not load alerts: ${alerts.error}` : null} />
@@ -251,16 +241,7 @@ function Alerts({ deviceId }: { deviceId: string | null }) {
       {rows.length > 0 ? (
         <div className="table-scroll">
           <table className="table alerts" aria-label="Alerts">
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Severity</th>
-                <th scope="col">Gateway / zone</th>
-                <th scope="col">Alert</th>
-                <th scope="col">From</th>
-                <th scope="col">Acknowledged</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Time', 'Severity', 'Gateway / zone', 'Alert', 'From', 'Acknowledged']} />
             <tbody>
               {rows.map((a) => (
                 <tr
@@ -423,19 +404,17 @@ function Thresholds({ onSaved }: { onSaved: (t: Threshold[]) => void }) {
         >
           <div className="table-scroll">
             <table className="table thresholds" aria-label="Thresholds">
-              <thead>
-                <tr>
-                  <th scope="col">Metric</th>
-                  <th scope="col">Zone</th>
-                  <th scope="col">Above</th>
-                  <th scope="col">Below</th>
-                  <th scope="col">Hysteresis</th>
-                  <th scope="col">Severity</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Remove</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead
+                columns={[
+                  'Metric',
+                  'Zone',
+                  'Above',
+                  'Below',
+                  'Hysteresis',
+                  'Severity',
+                  hidden('Remove', 'visually-hidden'),
+                ]}
+              />
               <tbody>
                 {drafts.map((d, i) => (
                   <tr key={d.key} data-testid="threshold-row">

@@ -24,6 +24,8 @@ import { EmptyState, InlineError, Status } from '../../components/Status';
 import { formatRelative } from '../../lib/format';
 import { useNow } from '../../components/hooks';
 import { downloadFile, useCall, useLoaded, usePref } from './hooks';
+import { TableHead, hidden, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 function NewMatch({ onCreated }: { onCreated: (id: string) => void }) {
   const [name, setName] = useState('');
@@ -51,8 +53,7 @@ function NewMatch({ onCreated }: { onCreated: (id: string) => void }) {
     >
       <h2 className="panel-title">New match</h2>
       <div className="toolbar">
-        <label className="field">
-          <span className="field-label">Name</span>
+        <Field label="Name">
           <input
             value={name}
             onChange={(e) => setName(e.target.value)}
@@ -60,20 +61,18 @@ function NewMatch({ onCreated }: { onCreated: (id: string) => void }) {
             maxLength={120}
             data-testid="match-name"
           />
-        </label>
-        <label className="field">
-          <span className="field-label">Date</span>
+        </Field>
+        <Field label="Date">
           <input type="date" value={date} onChange={(e) => setDate(e.target.value)} />
-        </label>
-        <label className="field">
-          <span className="field-label">Timer for every stage</span>
+        </Field>
+        <Field label="Timer for every stage">
           <input
             value={timer}
             onChange={(e) => setTimer(e.target.value)}
             placeholder="e.g. amg-01"
             maxLength={64}
           />
-        </label>
+        </Field>
       </div>
       <fieldset className="classifier-picks">
         <legend className="field-label">Classifier stages (5 strings, best 4; Outer Limits 4, best 3)</legend>
@@ -129,12 +128,10 @@ function TargetsEditor({ stage, onSaved }: { stage: StageRow; onSaved: () => voi
       }}
     >
       <div className="toolbar">
-        <label className="field">
-          <span className="field-label">Timer</span>
+        <Field label="Timer">
           <input value={timer} onChange={(e) => setTimer(e.target.value)} maxLength={64} placeholder="none" />
-        </label>
-        <label className="field">
-          <span className="field-label">Strings</span>
+        </Field>
+        <Field label="Strings">
           <input
             type="number"
             min={1}
@@ -142,9 +139,8 @@ function TargetsEditor({ stage, onSaved }: { stage: StageRow; onSaved: () => voi
             value={strings}
             onChange={(e) => setStrings(Number(e.target.value))}
           />
-        </label>
-        <label className="field">
-          <span className="field-label">Counted</span>
+        </Field>
+        <Field label="Counted">
           <input
             type="number"
             min={1}
@@ -152,20 +148,10 @@ function TargetsEditor({ stage, onSaved }: { stage: StageRow; onSaved: () => voi
             value={counted}
             onChange={(e) => setCounted(Number(e.target.value))}
           />
-        </label>
+        </Field>
       </div>
       <table className="table targets">
-        <thead>
-          <tr>
-            <th scope="col">Plate</th>
-            <th scope="col">Label</th>
-            <th scope="col">Role</th>
-            <th scope="col">Sensor</th>
-            <th scope="col">
-              <span className="sr-only">Remove</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead columns={['Plate', 'Label', 'Role', 'Sensor', hidden('Remove')]} />
         <tbody>
           {targets.map((t, i) => (
             <tr key={i}>
@@ -246,20 +232,9 @@ function Stages({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
     <section className="panel" aria-label="Stages" data-testid="stages">
       <h2 className="panel-title">Stages</h2>
       <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Code</th>
-            <th scope="col">Name</th>
-            <th scope="col" className="num">
-              Strings
-            </th>
-            <th scope="col">Timer</th>
-            <th scope="col">Plates (sensor)</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <TableHead
+          columns={['Code', 'Name', num('Strings'), 'Timer', 'Plates (sensor)', hidden('Actions')]}
+        />
         <tbody>
           {detail.stages.map((s) => (
             <Fragment key={s.stage_id}>
@@ -320,8 +295,7 @@ function Stages({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
         </tbody>
       </table>
       <div className="toolbar">
-        <label className="field">
-          <span className="field-label">Add a classifier stage</span>
+        <Field label="Add a classifier stage">
           <select value={preset} onChange={(e) => setPreset(e.target.value as ClassifierCode)}>
             {CLASSIFIER_CODES.map((c) => (
               <option key={c} value={c}>
@@ -329,7 +303,7 @@ function Stages({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
               </option>
             ))}
           </select>
-        </label>
+        </Field>
         <button
           type="button"
           disabled={busy}
@@ -388,8 +362,7 @@ function ShooterForm({
         });
       }}
     >
-      <label className="field">
-        <span className="field-label">Name</span>
+      <Field label="Name">
         <input
           value={name}
           onChange={(e) => setName(e.target.value)}
@@ -397,36 +370,32 @@ function ShooterForm({
           maxLength={120}
           data-testid="shooter-name"
         />
-      </label>
-      <label className="field">
-        <span className="field-label">Division</span>
+      </Field>
+      <Field label="Division">
         <select value={division} onChange={(e) => setDivision(e.target.value as Division)}>
           {DIVISIONS.map((d) => (
             <option key={d}>{d}</option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Class</span>
+      </Field>
+      <Field label="Class">
         <select value={cls} onChange={(e) => setCls(e.target.value as ShooterClass)}>
           {CLASSES.map((c) => (
             <option key={c}>{c}</option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Categories</span>
+      </Field>
+      <Field label="Categories">
         <input
           value={categories}
           onChange={(e) => setCategories(e.target.value)}
           placeholder="Lady; Senior"
           maxLength={200}
         />
-      </label>
-      <label className="field">
-        <span className="field-label">Squad</span>
+      </Field>
+      <Field label="Squad">
         <input value={squad} onChange={(e) => setSquad(e.target.value)} maxLength={40} />
-      </label>
+      </Field>
       <button type="submit" className="primary" disabled={busy || !name.trim()} data-testid="shooter-save">
         {shooter ? 'Save' : 'Add shooter'}
       </button>
@@ -456,18 +425,7 @@ function Roster({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
       {detail.shooters.length ? (
         <div className="table-scroll">
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Division</th>
-                <th scope="col">Class</th>
-                <th scope="col">Categories</th>
-                <th scope="col">Squad</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Division', 'Class', 'Categories', 'Squad', hidden('Actions')]} />
             <tbody>
               {detail.shooters.map((s) => (
                 <tr key={s.shooter_id} data-testid="shooter-row">
@@ -524,8 +482,7 @@ function Roster({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
           separated by <code>;</code>; a <code>shooter_id</code> column updates those shooters). Nothing is
           imported while a row has an error.
         </p>
-        <label className="field">
-          <span className="field-label">CSV file</span>
+        <Field label="CSV file">
           <input
             type="file"
             accept=".csv,text/csv"
@@ -534,9 +491,8 @@ function Roster({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
               if (f) void f.text().then(setCsv);
             }}
           />
-        </label>
-        <label className="field">
-          <span className="field-label">or paste it</span>
+        </Field>
+        <Field label="or paste it">
           <textarea
             value={csv}
             onChange={(e) => setCsv(e.target.value)}
@@ -544,7 +500,7 @@ function Roster({ detail, onChanged }: { detail: MatchDetail; onChanged: () => v
             className="mono"
             data-testid="roster-csv"
           />
-        </label>
+        </Field>
         <div className="button-row">
           <button
             type="button"
@@ -615,27 +571,19 @@ function Detectors() {
       ) : (
         <div className="table-scroll">
           <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Sensor</th>
-                <th scope="col">Plates</th>
-                <th scope="col">State</th>
-                <th scope="col">Source</th>
-                <th scope="col" className="num">
-                  Threshold
-                </th>
-                <th scope="col" className="num">
-                  Debounce
-                </th>
-                <th scope="col" className="num">
-                  Delay
-                </th>
-                <th scope="col">Last sample</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Sensor',
+                'Plates',
+                'State',
+                'Source',
+                num('Threshold'),
+                num('Debounce'),
+                num('Delay'),
+                'Last sample',
+                hidden('Actions'),
+              ]}
+            />
             <tbody>
               {rows.map((d) => {
                 const e = edit[d.sensor_id] ?? {
@@ -757,8 +705,7 @@ export function MatchView() {
       <div className="view-head">
         <h1 className="view-title">Match</h1>
         {list.length ? (
-          <label className="field">
-            <span className="field-label">Match</span>
+          <Field label="Match">
             <select value={matchId} onChange={(e) => setPref(e.target.value)} data-testid="match-select">
               {list.map((m) => (
                 <option key={m.match_id} value={m.match_id}>
@@ -766,7 +713,7 @@ export function MatchView() {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
         ) : null}
         <button
           type="button"

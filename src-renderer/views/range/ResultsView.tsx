@@ -3,7 +3,7 @@
  * score, a split chart per string of the selected shooter, the audit log of score changes, and
  * the CSV exports (results, strings, shots, impacts).
  */
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { DIVISIONS, type Division } from '../../../src-shared/range/scoring';
 import type { ExportName, MatchResultRow, StageResultRow } from '../../../src-shared/contract/range';
 import { EmptyState, InlineError } from '../../components/Status';
@@ -12,8 +12,37 @@ import { formatClockTime, formatSeconds } from '../../lib/format';
 import { downloadFile, useCall, useLoaded, usePref, useRangePush } from './hooks';
 import { auditValue } from './model';
 import { SplitChart } from './parts';
+import { TableHead, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 const EXPORTS: readonly ExportName[] = ['results', 'strings', 'shots', 'impacts'];
+
+/** A shooter's row in a results table: focusable, and clicking or Enter/Space selects the shooter. */
+function ResultRow({
+  id,
+  selected,
+  onSelect,
+  children,
+}: {
+  id: string;
+  selected: string | null;
+  onSelect: (id: string) => void;
+  children: ReactNode;
+}) {
+  return (
+    <tr
+      tabIndex={0}
+      aria-selected={selected === id}
+      className={selected === id ? 'selected' : undefined}
+      onClick={() => onSelect(id)}
+      onKeyDown={(e) => activateOnKey(e, () => onSelect(id))}
+      data-testid="results-row"
+      data-shooter-id={id}
+    >
+      {children}
+    </tr>
+  );
+}
 
 function MatchTable({
   division,
@@ -33,38 +62,16 @@ function MatchTable({
       <h2 className="panel-title">{division}</h2>
       <div className="table-scroll">
         <table className="table results" aria-label={`Match results, ${division}`}>
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Rank
+          <TableHead columns={[num('Rank'), 'Shooter', 'Class', num('Match time'), num('Wins')]}>
+            {stages.map((s) => (
+              <th key={s.stage_id} scope="col" className="num">
+                {s.code}
               </th>
-              <th scope="col">Shooter</th>
-              <th scope="col">Class</th>
-              <th scope="col" className="num">
-                Match time
-              </th>
-              <th scope="col" className="num">
-                Wins
-              </th>
-              {stages.map((s) => (
-                <th key={s.stage_id} scope="col" className="num">
-                  {s.code}
-                </th>
-              ))}
-            </tr>
-          </thead>
+            ))}
+          </TableHead>
           <tbody onKeyDown={onRowNavKeyDown}>
             {rows.map((r) => (
-              <tr
-                key={r.shooter_id}
-                tabIndex={0}
-                aria-selected={selected === r.shooter_id}
-                className={selected === r.shooter_id ? 'selected' : undefined}
-                onClick={() => onSelect(r.shooter_id)}
-                onKeyDown={(e) => activateOnKey(e, () => onSelect(r.shooter_id))}
-                data-testid="results-row"
-                data-shooter-id={r.shooter_id}
-              >
+              <ResultRow key={r.shooter_id} id={r.shooter_id} selected={selected} onSelect={onSelect}>
                 <td className="num strong">{r.rank}</td>
                 <th scope="row">
                   {r.name}
@@ -109,7 +116,7 @@ function MatchTable({
                     )}
                   </td>
                 ))}
-              </tr>
+              </ResultRow>
             ))}
           </tbody>
         </table>
@@ -135,34 +142,16 @@ function StageTable({
       <h2 className="panel-title">{division}</h2>
       <div className="table-scroll">
         <table className="table results" aria-label={`Stage results, ${division}`}>
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Rank
+          <TableHead columns={[num('Rank'), 'Shooter', num('Stage time')]}>
+            {Array.from({ length: n }, (_, i) => (
+              <th key={i} scope="col" className="num">
+                String {i + 1}
               </th>
-              <th scope="col">Shooter</th>
-              <th scope="col" className="num">
-                Stage time
-              </th>
-              {Array.from({ length: n }, (_, i) => (
-                <th key={i} scope="col" className="num">
-                  String {i + 1}
-                </th>
-              ))}
-            </tr>
-          </thead>
+            ))}
+          </TableHead>
           <tbody onKeyDown={onRowNavKeyDown}>
             {rows.map((r) => (
-              <tr
-                key={r.shooter_id}
-                tabIndex={0}
-                aria-selected={selected === r.shooter_id}
-                className={selected === r.shooter_id ? 'selected' : undefined}
-                onClick={() => onSelect(r.shooter_id)}
-                onKeyDown={(e) => activateOnKey(e, () => onSelect(r.shooter_id))}
-                data-testid="results-row"
-                data-shooter-id={r.shooter_id}
-              >
+              <ResultRow key={r.shooter_id} id={r.shooter_id} selected={selected} onSelect={onSelect}>
                 <td className="num strong">{r.rank}</td>
                 <th scope="row">{r.name}</th>
                 <td className="num strong">{r.time_ms !== null ? formatSeconds(r.time_ms) : 'DNF'}</td>
@@ -179,7 +168,7 @@ function StageTable({
                     ) : null}
                   </td>
                 ))}
-              </tr>
+              </ResultRow>
             ))}
           </tbody>
         </table>
@@ -246,15 +235,7 @@ function AuditLog({ matchId }: { matchId: string }) {
       ) : (
         <div className="table-scroll">
           <table className="table audit">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">String</th>
-                <th scope="col">Change</th>
-                <th scope="col">Reason</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'Who', 'String', 'Change', 'Reason']} />
             <tbody>
               {entries.map((e) => (
                 <tr key={e.id} data-testid="audit-row">
@@ -344,8 +325,7 @@ export function ResultsView() {
         ) : null}
       </div>
       <div className="toolbar">
-        <label className="field">
-          <span className="field-label">Match</span>
+        <Field label="Match">
           <select
             value={matchId}
             onChange={(e) => {
@@ -361,9 +341,8 @@ export function ResultsView() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field-label">Stage</span>
+        </Field>
+        <Field label="Stage">
           <select value={stageId} onChange={(e) => setStageId(e.target.value)} data-testid="results-stage">
             <option value="">whole match</option>
             {(data?.stages ?? []).map((s) => (
@@ -372,9 +351,8 @@ export function ResultsView() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span className="field-label">Division</span>
+        </Field>
+        <Field label="Division">
           <select
             value={division}
             onChange={(e) => setDivision(e.target.value as Division | '')}
@@ -387,7 +365,7 @@ export function ResultsView() {
               </option>
             ))}
           </select>
-        </label>
+        </Field>
         <div className="field">
           <span className="field-label">Export CSV</span>
           <div className="button-row">

@@ -30,6 +30,8 @@ import {
   type RoAction,
 } from './model';
 import { PlateMap, ReasonDialog, RoClock } from './parts';
+import { TableHead, hidden, num } from '../../components/TableHead';
+import { Field } from '../../components/Field';
 
 type Dialog = { kind: 'reshoot' | 'void'; run: RunDetail } | null;
 
@@ -170,8 +172,7 @@ function StationBar({
   });
   return (
     <div className="ro-station toolbar" data-testid="ro-station">
-      <label className="field">
-        <span className="field-label">Timer</span>
+      <Field label="Timer">
         <select value={timerId} onChange={(e) => setTimerId(e.target.value)} data-testid="ro-timer">
           {stations.map((s) => (
             <option key={s.timer_id} value={s.timer_id}>
@@ -181,9 +182,8 @@ function StationBar({
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Match</span>
+      </Field>
+      <Field label="Match">
         <select
           value={matchId ?? ''}
           onChange={(e) => onStation({ match_id: e.target.value || null })}
@@ -196,9 +196,8 @@ function StationBar({
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Stage</span>
+      </Field>
+      <Field label="Stage">
         <select
           value={station?.stage_id ?? ''}
           disabled={!d}
@@ -212,9 +211,8 @@ function StationBar({
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Squad</span>
+      </Field>
+      <Field label="Squad">
         <select
           value={station?.squad ?? ''}
           disabled={!d}
@@ -228,9 +226,8 @@ function StationBar({
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">RO</span>
+      </Field>
+      <Field label="RO">
         <input
           value={roName}
           maxLength={80}
@@ -238,7 +235,7 @@ function StationBar({
           placeholder="your name"
           data-testid="ro-name"
         />
-      </label>
+      </Field>
     </div>
   );
 }
@@ -257,26 +254,9 @@ function ShotsTable({
       <h2 className="panel-title">Shots</h2>
       <div className="table-scroll">
         <table className="table ro-shots-table" aria-label="Shots of this string">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                #
-              </th>
-              <th scope="col" className="num">
-                Time
-              </th>
-              <th scope="col" className="num">
-                Split
-              </th>
-              <th scope="col">Plate</th>
-              <th scope="col" className="num">
-                Delay
-              </th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[num('#'), num('Time'), num('Split'), 'Plate', num('Delay'), hidden('Actions')]}
+          />
           <tbody>
             {run.shots.map((s) => (
               <tr
@@ -981,8 +961,7 @@ function AssignForm({ run, who, onDone }: { run: RunDetail; who: string; onDone:
       }}
     >
       <strong>This string has no shooter.</strong>
-      <label className="field">
-        <span className="field-label">Shooter</span>
+      <Field label="Shooter">
         <select value={shooter} onChange={(e) => setShooter(e.target.value)}>
           <option value="">—</option>
           {(detail.data?.shooters ?? []).map((s) => (
@@ -991,9 +970,8 @@ function AssignForm({ run, who, onDone }: { run: RunDetail; who: string; onDone:
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Stage</span>
+      </Field>
+      <Field label="Stage">
         <select value={stage} onChange={(e) => setStage(e.target.value)}>
           <option value="">—</option>
           {(detail.data?.stages ?? []).map((s) => (
@@ -1002,7 +980,7 @@ function AssignForm({ run, who, onDone }: { run: RunDetail; who: string; onDone:
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       <button type="submit" className="primary" disabled={!shooter || busy}>
         Assign
       </button>
