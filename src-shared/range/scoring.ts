@@ -45,6 +45,7 @@
  *   before the next string" is a workflow rule for the RO screen, not enforced here.
  */
 import { z } from 'zod';
+import { competitionRank } from '../ranking/competition';
 
 export const STRING_CAP_MS = 30_000;
 export const PENALTY_MS = 3_000;
@@ -321,29 +322,8 @@ export function compareStageResults(a: StageResult, b: StageResult): number {
   return 0;
 }
 
-export interface Ranked<T> {
-  rank: number;
-  item: T;
-}
-
-/**
- * Standard competition ranking (1, 2, 2, 4): sorts by `compare`; items comparing equal share the
- * rank of the first of them. `order` only orders tied items for display.
- */
-export function competitionRank<T>(
-  items: readonly T[],
-  compare: (a: T, b: T) => number,
-  order: (a: T, b: T) => number = () => 0,
-): Ranked<T>[] {
-  const sorted = [...items].sort((a, b) => compare(a, b) || order(a, b));
-  const out: Ranked<T>[] = [];
-  sorted.forEach((item, i) => {
-    const prev = out[i - 1];
-    const rank = prev && compare(prev.item, item) === 0 ? prev.rank : i + 1;
-    out.push({ rank, item });
-  });
-  return out;
-}
+// Ranking is shared with the leaderboards: one implementation of 1, 2, 2, 4.
+export { competitionRank, type Ranked } from '../ranking/competition';
 
 // ---------------------------------------------------------------------------------------------
 // Matches and rankings
