@@ -72,6 +72,31 @@ export function samplesAsEvents(batch: CommittedBatch): MarshalEvent[] {
   }));
 }
 
+interface LiveFrame {
+  kind: EventKind;
+  json: string;
+}
+
+/**
+ * Each committed batch is serialized once, however many /live clients there are; samples (the bulk)
+ * only when some client asks for them.
+ */
+const liveFrameCache = new WeakMap<CommittedBatch, { events: LiveFrame[]; samples: () => LiveFrame[] }>();
+
+function liveFrames(batch: CommittedBatch): { events: LiveFrame[]; samples: () => LiveFrame[] } {
+  let frames = liveFrameCache.get(batch);
+  if (!frames) {
+    let samples: LiveFrame[] | null = null;
+    frames = {
+      events: batch.events.map((e) => ({ kind: e.kind, json: JSON.stringify(e) })),
+      samples: () =>
+        (samples ??= samplesAsEvents(batch).map((e) => ({ kind: e.kind, json: JSON.stringify(e) }))),
+    };
+    liveFrameCache.set(batch, frames);
+  }
+  return frames;
+}
+
 export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions): Promise<HttpHost> {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
@@ -138,14 +163,15 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       const wants = (k: EventKind) => (!kinds || kinds.has(k)) && (!exclude || !exclude.has(k));
       const off = core.onCommitted((batch) => {
         if (socket.readyState !== socket.OPEN) return;
-        const all = wants('sensor.sample') ? batch.events.concat(samplesAsEvents(batch)) : batch.events;
-        for (const e of all) {
-          if (!wants(e.kind)) continue;
+        const frames = liveFrames(batch);
+        const all = wants('sensor.sample') ? frames.events.concat(frames.samples()) : frames.events;
+        for (const f of all) {
+          if (!wants(f.kind)) continue;
           if (socket.bufferedAmount > MAX_BUFFERED) {
             liveDropped++;
             continue;
           }
-          socket.send(JSON.stringify(e));
+          socket.send(f.json);
         }
       });
       socket.on('close', off);
