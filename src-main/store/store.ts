@@ -295,13 +295,15 @@ export class Store {
         events,
       });
     }
-    for (const [name, n] of delta) {
-      if (n === 0) continue;
-      this.stmt.bumpCounter.run(name, n);
-    }
+    this.bumpCounters(delta);
+    return outcomes;
+  }
+
+  /** Adds to named counters inside the caller's transaction, then to the in-memory copy. */
+  private bumpCounters(delta: Map<string, number>): void {
+    for (const [name, n] of delta) if (n !== 0) this.stmt.bumpCounter.run(name, n);
     // Only after the statements succeeded; a rollback throws before we get here.
     for (const [name, n] of delta) this.counters.set(name, (this.counters.get(name) ?? 0) + n);
-    return outcomes;
   }
 
   retainedMessages(): { topic: string; payload: Buffer; qos: number }[] {
@@ -347,10 +349,12 @@ export class Store {
           data: e.data,
         });
       }
-      if (out.length) this.stmt.bumpCounter.run('events_stored', out.length);
-      if (repeats) this.stmt.bumpCounter.run('duplicates', repeats);
-      this.counters.set('events_stored', this.counter('events_stored') + out.length);
-      this.counters.set('duplicates', this.counter('duplicates') + repeats);
+      this.bumpCounters(
+        new Map([
+          ['events_stored', out.length],
+          ['duplicates', repeats],
+        ]),
+      );
       return out;
     })();
   }
