@@ -100,8 +100,20 @@ describe('the console’s own detectors', () => {
       );
       return r.body.events.length ? r.body.events : undefined;
     }, 'the impact event');
-    // Later spikes (12, 15 at 100–120 ms; 40 at 160 ms) fall inside the 1 s debounce.
-    await new Promise((r) => setTimeout(r, 300));
+    // Later spikes (12, 15 at 100–120 ms; 40 at 160 ms) fall inside the 1 s debounce. A quiet
+    // sample published after them is the readiness signal: once it is stored, every earlier
+    // sample went through the detector.
+    await bridge.publish(
+      'leadville/sensor/vec-1/telemetry',
+      { ts: iso(t0 + 20 * devs.length), rate_hz: 50, samples: [[0, 0, 0]] },
+      1,
+    );
+    await waitFor(async () => {
+      const r = await getJson<{ events: { ts: string }[] }>(
+        `${serve.httpUrl}/api/events?kind=sensor.sample&device_id=vec-1&limit=10000`,
+      );
+      return r.body.events.some((e) => e.ts === iso(t0 + 20 * devs.length)) || undefined;
+    }, 'the quiet sample after the spikes');
     const again = await getJson<{ events: unknown[] }>(
       `${serve.httpUrl}/api/events?kind=impact&device_id=vec-1`,
     );
