@@ -16,6 +16,7 @@ import { openDb } from '../src-main/store/db';
 import { messageHash, Store, type StoreItem } from '../src-main/store/store';
 import { parseMessage } from '../src-shared/ingest';
 import { diskWriteBytes } from './lib';
+import { PLUGINS } from '../src-main/plugins';
 
 const { values } = parseArgs({ options: { messages: { type: 'string', default: '40000' } }, strict: true });
 const N = Math.max(1000, Number(values.messages) || 40_000);
@@ -141,16 +142,19 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
 
     // The whole ingest of the core, less the broker: pipeline (parse, commit, fan-out) and the
     // core's listener (device registry, UI batch).
-    const core = createCore({
-      dataDir: join(tmp, `core-${b}`),
-      mqttPort: 0,
-      lan: false,
-      tlsPort: 0,
-      rangePrefix: 'leadville',
-      maxPayloadBytes: 256 * 1024,
-      rawRetentionMs: 3_600_000,
-      neurogameApiKey: 'bench',
-    });
+    const core = createCore(
+      {
+        dataDir: join(tmp, `core-${b}`),
+        mqttPort: 0,
+        lan: false,
+        tlsPort: 0,
+        rangePrefix: 'leadville',
+        maxPayloadBytes: 256 * 1024,
+        rawRetentionMs: 3_600_000,
+        neurogameApiKey: 'bench',
+      },
+      PLUGINS,
+    );
     const pm = messages(N, 4);
     pipeRow.push(
       time(() => {

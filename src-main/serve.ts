@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { ConfigError, resolveConfig } from './core/config';
 import { createCore } from './core';
+import { PLUGINS } from './plugins';
 import { startHttpHost } from './host/http';
 
 function defaultRendererDir(): string {
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const core = createCore(config);
+  const core = createCore(config, PLUGINS);
   await core.start();
   const host = await startHttpHost(core, {
     port: config.httpPort,

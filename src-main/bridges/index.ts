@@ -19,15 +19,11 @@ import {
 import { GattError, type GattTransport } from '../../src-shared/bridges/gatt';
 import { topicProblem } from '../../src-shared/bridges/serial';
 import { ContractError, parseRequest, type CommandName, type Handlers } from '../../src-shared/contract';
-import type {
-  BleDeviceRow,
-  BridgeCommandResult,
-  BridgesSettings,
-  BridgesState,
-} from '../../src-shared/contract/bridges';
+import type { BleDeviceRow, BridgesSettings, BridgesState } from '../../src-shared/contract/bridges';
 import { toIso } from '../../src-shared/events/time';
 import { isValidDeviceId } from '../../src-shared/ids';
-import type { CoreModule, ModuleContext, ModuleFactory } from '../core/module';
+import type { CoreModule, ModuleContext, ModuleFactory, Plugin } from '../core/module';
+import type { BridgesService } from '../core/services';
 import { mutationGuard } from '../host/guard';
 import { BleBridge, type TransportChoice } from './ble/ble-bridge';
 import { BluezTransport, dbusNextClient } from './ble/bluez';
@@ -36,23 +32,10 @@ import { BridgeConfigStore, type BleDeviceConfig, type SerialPortConfig } from '
 import { SerialBridge } from './serial/serial-bridge';
 import { BridgeSink } from './sink';
 
-export { bridgesMigrations } from './migrations';
+import { bridgesMigrations } from './migrations';
 
 /** A configured bridge counts as failing for health only after this long (brief reconnects do not). */
 export const HEALTH_GRACE_MS = 10_000;
-
-/** What the bridges module offers other modules (`ctx.use('bridges')`). */
-export interface BridgesService {
-  /** True when a connected bridge (open serial port, connected BLE device) serves this device. */
-  canSend(deviceId: string): boolean;
-  /** Sends a command; resolves when the device's link took it, rejects with the reason. */
-  send(
-    deviceId: string,
-    command: string,
-    args?: Record<string, unknown>,
-    meta?: { command_id?: string },
-  ): Promise<BridgeCommandResult>;
-}
 
 export interface BridgesModuleOptions {
   /** A fixed BLE transport (tests: the fake GATT transport); otherwise BlueZ or Web Bluetooth. */
@@ -211,7 +194,7 @@ export function createBridgesModule(options: BridgesModuleOptions = {}): ModuleF
         throw new ContractError(`no serial port or BLE device serves ${deviceId}`, 404);
       },
     };
-    ctx.provide('bridges', service);
+    ctx.services.provide('bridges', service);
 
     const saveSerial = (req: Parameters<Handlers['bridges.serial.save']>[0]) => {
       const ports = configStore.serialPorts();
@@ -447,4 +430,9 @@ export function createBridgesModule(options: BridgesModuleOptions = {}): ModuleF
   };
 }
 
-export const bridgesModule: ModuleFactory = createBridgesModule();
+/** The bridges capability with options (tests: a fake GATT transport, a manual clock). */
+export function createBridgesPlugin(options: BridgesModuleOptions = {}): Plugin {
+  return { name: 'bridges', migrations: bridgesMigrations, create: createBridgesModule(options) };
+}
+
+export const bridgesPlugin: Plugin = createBridgesPlugin();

@@ -1,3 +1,4 @@
+import { devicesMigrations } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,7 @@ function service(): DeviceConfigService {
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marshal-cfg-'));
-  store = new Store(dir);
+  store = new Store(dir, undefined, devicesMigrations);
   published = [];
 });
 afterEach(() => {

@@ -19,22 +19,7 @@ import type { ConfigView } from '../../src-shared/contract/devices';
 import { toIso } from '../../src-shared/events/time';
 import { isValidDeviceId } from '../../src-shared/ids';
 import type { CommandStore } from './store';
-
-/** The `config` service other modules use (`ctx.use('config')`). */
-export interface ConfigService {
-  /** Families with a configuration topic. */
-  families(): string[];
-  defaults(family: string): ConfigValues;
-  /** What a push would publish now for this device. */
-  effective(family: string, deviceId: string): ConfigValues;
-  view(family: string, deviceId: string): ConfigView;
-  /** Publishes the effective configuration retained, QoS 1; resolves once the broker took it. */
-  push(family: string, deviceId: string): Promise<void>;
-  setOverrides(family: string, deviceId: string, overrides: ConfigValues): ConfigView;
-  setDefaults(family: string, defaults: ConfigValues): ConfigValues;
-  /** Removes the retained configuration (an empty retained publish). */
-  clear(family: string, deviceId: string): Promise<void>;
-}
+import type { ConfigService } from '../core/services';
 
 export interface ConfigServiceDeps {
   store: CommandStore;

@@ -6,26 +6,19 @@
  * Service used when present: `bridges` (serial/BLE: `canSend(deviceId)`, `send(...)`).
  */
 import { ContractError, type Handlers } from '../../src-shared/contract';
-import type { CoreModule, ModuleFactory } from '../core/module';
+import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
+import { devicesMigrations } from './migrations';
 import { DeviceConfigService } from './config-service';
 import { credentialsApi } from './credentials';
 import { commandRoutes } from './routes';
-import { CommandService, type BridgesSender } from './service';
+import { CommandService } from './service';
 import { CommandStore } from './store';
-
-export type { CommandsService, SendInput, BridgesSender } from './service';
-export type { ConfigService } from './config-service';
 
 /** Timeouts, expiries and deliveries are checked, and changes pushed, this often. */
 export const TICK_MS = 200;
 
 /** Who a command from the console UI (desktop window or the web UI over `/ws`) is recorded as. */
 export const OPERATOR = 'operator';
-
-function isBridges(value: unknown): value is BridgesSender {
-  const v = value as Partial<BridgesSender> | undefined;
-  return !!v && typeof v.canSend === 'function' && typeof v.send === 'function';
-}
 
 export const commandsModule: ModuleFactory = (ctx): CoreModule => {
   const store = new CommandStore(ctx.store.db);
@@ -36,10 +29,7 @@ export const commandsModule: ModuleFactory = (ctx): CoreModule => {
     devices: ctx.devices,
     rangePrefix: ctx.config.rangePrefix,
     publish,
-    bridges: () => {
-      const b = ctx.use<unknown>('bridges');
-      return isBridges(b) ? b : undefined;
-    },
+    bridges: () => ctx.services.use('bridges'),
     connectedUsers: () => {
       const users = new Set<string>();
       if (!ctx.config.lan) return users;
@@ -54,8 +44,8 @@ export const commandsModule: ModuleFactory = (ctx): CoreModule => {
     lan: ctx.config.lan,
     rangePrefix: ctx.config.rangePrefix,
   });
-  ctx.provide('commands', service);
-  ctx.provide('config', config);
+  ctx.services.provide('commands', service);
+  ctx.services.provide('config', config);
 
   // Operator names and roles, kept in this capability's table so a rename survives a crash.
   for (const l of store.labels()) ctx.devices.label(l.family, l.device_id, { name: l.name, role: l.role });
@@ -146,4 +136,10 @@ export const commandsModule: ModuleFactory = (ctx): CoreModule => {
       service.flush();
     },
   };
+};
+
+export const commandsPlugin: Plugin = {
+  name: 'commands',
+  migrations: devicesMigrations,
+  create: commandsModule,
 };

@@ -1,3 +1,4 @@
+import { devicesMigrations } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ let dir: string;
 let db: Db;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marshal-labels-'));
-  db = openDb(dir);
+  db = openDb(dir, devicesMigrations);
 });
 afterEach(() => {
   db.close();

@@ -1,3 +1,4 @@
+import { devicesMigrations } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import type { CommandRecord } from '../../src-shared/contract/devices';
 import type { MarshalEvent } from '../../src-shared/events/model';
 import { DeviceRegistry } from '../services/devices';
 import { Store } from '../store/store';
-import { CommandService, type BridgesSender } from './service';
+import { CommandService } from './service';
+import type { BridgesService as BridgesSender } from '../core/services';
 import { CommandStore } from './store';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -66,7 +68,7 @@ const flushPromises = () => new Promise((r) => setImmediate(r));
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marshal-cmd-'));
-  store = new Store(dir);
+  store = new Store(dir, undefined, devicesMigrations);
   registry = new DeviceRegistry(store.db);
   clock = T0;
   published = [];
@@ -263,6 +265,7 @@ describe('CommandService', () => {
       send: async (...args) => {
         calls.push(args);
         if (outcome) throw outcome;
+        return { ok: true, transport: 'ble', acknowledged: true, sent: [] };
       },
     };
     const ok = svc.send({
@@ -280,7 +283,7 @@ describe('CommandService', () => {
     bridges.send = async (...args) => {
       calls.push(args);
       if (outcome) throw outcome;
-      return { acknowledged: !unconfirmed };
+      return { ok: true, transport: 'ble', acknowledged: !unconfirmed, sent: [] };
     };
     const pending = svc.send({
       device_id: 'amg-ble',

@@ -24,57 +24,15 @@ import { ContractError } from '../../src-shared/contract';
 import type { CommandRecord, CommandSettings, CommandState } from '../../src-shared/contract/devices';
 import type { MarshalEvent } from '../../src-shared/events/model';
 import type { DeviceRegistry } from '../services/devices';
+import type { BridgesService, CommandsService, SendInput } from '../core/services';
 import { toRecord, type Cmd, type CommandStore } from './store';
-
-/** What the serial/BLE bridges module offers (when it is there). */
-export interface BridgesSender {
-  canSend(deviceId: string): boolean;
-  /**
-   * Resolves when the device's link took the command. `{acknowledged: false}` means it went out
-   * but the device did not confirm it (the command then waits for an ack event or times out).
-   */
-  send(
-    deviceId: string,
-    command: string,
-    args: Record<string, unknown>,
-    meta?: { command_id: string },
-  ): Promise<unknown>;
-}
-
-export interface SendInput {
-  device_id: string;
-  family?: string;
-  command: string;
-  args?: Record<string, unknown>;
-  /** Who asked: `operator`, `api (ADDRESS)`, a module's name. */
-  who: string;
-  timeout_ms?: number;
-  ttl_ms?: number;
-}
-
-/** The `commands` service other modules use (`ctx.use('commands')`). */
-export interface CommandsService {
-  /** Validates and queues (and, when reachable, sends) a command. Throws ContractError 400/404. */
-  send(input: SendInput): CommandRecord;
-  get(id: string): CommandRecord | null;
-  list(q?: {
-    device_id?: string;
-    family?: string;
-    state?: CommandState;
-    before?: number;
-    limit?: number;
-  }): CommandRecord[];
-  cancel(id: string, who: string): CommandRecord;
-  settings(): CommandSettings;
-  updateSettings(patch: Partial<CommandSettings>): CommandSettings;
-}
 
 export interface CommandServiceDeps {
   store: CommandStore;
   devices: DeviceRegistry;
   rangePrefix: string;
   publish(topic: string, payload: string, opts: { qos: 0 | 1; retain?: boolean }): Promise<void>;
-  bridges(): BridgesSender | undefined;
+  bridges(): BridgesService | undefined;
   /** Usernames of connected MQTT clients (LAN mode: a device's credential is its id). */
   connectedUsers(): Set<string>;
   /** Changed commands, once per tick. */

@@ -19,8 +19,8 @@ import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
 import { DeviceRegistry } from '../services/devices';
 import { Store } from '../store/store';
 import type { Core, CoreConfig } from './types';
-import type { CoreModule, ModuleContext, ModuleFactory } from './module';
-import { MODULES } from './modules';
+import type { CoreModule, ModuleContext, Plugin } from './module';
+import { ServiceMap } from './services';
 
 export type { Core, CoreConfig } from './types';
 
@@ -41,9 +41,18 @@ export interface CoreInternals extends Core {
   readonly modules: readonly CoreModule[];
 }
 
-export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODULES): CoreInternals {
+export function createCore(config: CoreConfig, plugins: readonly Plugin[]): CoreInternals {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = new Store(config.dataDir, config.rangePrefix);
+  const names = new Set<string>();
+  for (const p of plugins) {
+    if (names.has(p.name)) throw new Error(`capability ${p.name} is listed twice`);
+    names.add(p.name);
+  }
+  const store = new Store(
+    config.dataDir,
+    config.rangePrefix,
+    plugins.flatMap((p) => p.migrations),
+  );
   const pipeline = new IngestPipeline(store, {
     rangePrefix: config.rangePrefix,
     maxPayloadBytes: config.maxPayloadBytes,
@@ -231,7 +240,6 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     'telemetry.recent': (req) => store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000),
   };
 
-  const services = new Map<string, unknown>();
   const ctx: ModuleContext = {
     config,
     store,
@@ -247,13 +255,9 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
       if (stored.length) pipeline.announce({ events: stored });
       return stored;
     },
-    provide: (name, service) => {
-      if (services.has(name)) throw new Error(`service ${name} is provided twice`);
-      services.set(name, service);
-    },
-    use: <T>(name: string) => services.get(name) as T | undefined,
+    services: new ServiceMap(),
   };
-  const modules: CoreModule[] = factories.map((f) => f(ctx));
+  const modules: CoreModule[] = plugins.map((p) => p.create(ctx));
   const merged: Partial<Handlers> = { ...spineHandlers };
   for (const m of modules) {
     for (const [name, fn] of Object.entries(m.handlers ?? {})) {

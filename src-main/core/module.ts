@@ -6,6 +6,8 @@ import type { BrokerAdapter } from '../broker/types';
 import type { CommittedBatch, IngestPipeline } from '../ingest/pipeline';
 import type { DeviceRegistry } from '../services/devices';
 import type { Store } from '../store/store';
+import type { Migration } from '../store/migrations';
+import type { ServiceMap } from './services';
 import type { CoreConfig } from './types';
 
 /** What the core hands each capability module. */
@@ -28,12 +30,8 @@ export interface ModuleContext {
   record(events: ParsedEvent[], topic: string): MarshalEvent[];
   /** Publishes as the console (commands, retained configs, run status) through the broker. */
   publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
-  /**
-   * Services modules offer each other (e.g. `commands`, `config`), looked up lazily by name so
-   * start order only matters for use inside start().
-   */
-  provide<T>(name: string, service: T): void;
-  use<T>(name: string): T | undefined;
+  /** Services capabilities offer each other (typed: see services.ts). */
+  readonly services: ServiceMap;
 }
 
 /**
@@ -53,3 +51,13 @@ export interface CoreModule {
 }
 
 export type ModuleFactory = (ctx: ModuleContext) => CoreModule;
+
+/**
+ * A capability as the composition root lists it: its tables (migrations in its own version
+ * range, applied by the store before anything starts) and how to build it on a context.
+ */
+export interface Plugin {
+  readonly name: string;
+  readonly migrations: readonly Migration[];
+  create: ModuleFactory;
+}

@@ -17,6 +17,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createCore } from '../core/index';
+import { PLUGINS } from '../plugins';
 import { resolveConfig, type ServeConfig } from '../core/config';
 import { startHttpHost, type HttpHost } from '../host/http';
 import type { Core, CoreConfig } from '../core/types';
@@ -250,7 +251,7 @@ async function start(config: ServeConfig): Promise<void> {
   installSessionPolicy(session.defaultSession, createPermissionPolicy(appUrl, RENDERER_PERMISSIONS));
   let started: Core | null = null;
   try {
-    started = core = createCore(config);
+    started = core = createCore(config, PLUGINS);
     await started.start();
   } catch (err) {
     await started?.stop().catch(() => undefined);

@@ -10,7 +10,7 @@ import { ContractError, type Handlers } from '../../src-shared/contract';
 import { RejectError } from '../../src-shared/ingest';
 import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
 import type { TaskLeaderboardRow } from '../../src-shared/contract/games';
-import type { CoreModule, ModuleFactory } from '../core/module';
+import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { CONSOLE_ALERTS_TOPIC, Gateways } from './gateways';
 import { registerGamesRoutes } from './routes';
 import { GameSessions } from './sessions';
@@ -18,7 +18,7 @@ import { SpectatorAssets } from './spectator';
 import { TaskEvents } from './tasks';
 import { Cabinets } from './whackamole';
 
-export { GAMES_MIGRATIONS } from './migrations';
+import { GAMES_MIGRATIONS } from './migrations';
 
 const HOUR_S = 3600;
 const CACHE_ENTRIES = 64;
@@ -159,3 +159,5 @@ export const gamesModule: ModuleFactory = (ctx) => {
   };
   return module;
 };
+
+export const gamesPlugin: Plugin = { name: 'games', migrations: GAMES_MIGRATIONS, create: gamesModule };

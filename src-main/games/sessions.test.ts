@@ -1,3 +1,4 @@
+import { GAMES_MIGRATIONS } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ let store: Store;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'marshal-games-'));
-  store = new Store(dir);
+  store = new Store(dir, undefined, GAMES_MIGRATIONS);
 });
 afterEach(() => {
   store.close();

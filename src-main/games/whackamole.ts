@@ -19,22 +19,6 @@ import type { CabinetRow, CommandSent } from '../../src-shared/contract/games';
 import type { ModuleContext } from '../core/module';
 import type { GameSessions } from './sessions';
 
-/** What this module needs of the config service (issue 5); anything more is its business. */
-export interface ConfigServiceLike {
-  push(family: string, deviceId: string): unknown;
-}
-
-/** What this module needs of the commands service (issue 5). */
-export interface CommandsServiceLike {
-  send(req: {
-    device_id: string;
-    family?: string;
-    command: string;
-    args?: Record<string, unknown>;
-    who: string;
-  }): Promise<{ id: string; state: string }> | { id: string; state: string };
-}
-
 export class Cabinets {
   /** Configs sent in answer to a hello (by the config service or by this module). */
   configsSent = 0;
@@ -56,7 +40,7 @@ export class Cabinets {
 
   async sendConfig(deviceId: string): Promise<void> {
     try {
-      const config = this.ctx.use<ConfigServiceLike>('config');
+      const config = this.ctx.services.use('config');
       if (config && typeof config.push === 'function') {
         await config.push('whackamole', deviceId);
       } else {
@@ -105,7 +89,7 @@ export class Cabinets {
       .devices()
       .some((d) => d.family === 'whackamole' && d.device_id === req.device_id);
     if (!known) throw new ContractError(`unknown cabinet ${req.device_id}`, 404);
-    const commands = this.ctx.use<CommandsServiceLike>('commands');
+    const commands = this.ctx.services.use('commands');
     if (commands && typeof commands.send === 'function') {
       const res = await commands.send({
         device_id: req.device_id,

@@ -8,7 +8,7 @@ import { toIso } from '../../src-shared/events/time';
 import { ContractError, type Handlers } from '../../src-shared/contract';
 import { encodeCommand } from '../../src-shared/commands';
 import type { DetectorRow } from '../../src-shared/contract/range';
-import type { CoreModule, ModuleFactory } from '../core/module';
+import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { DetectionService } from './detection';
 import { ExportService } from './exports';
 import { newId, RangeRepo } from './repo';
@@ -18,51 +18,10 @@ import { ScoreService } from './score';
 import { DEFAULT_TIMER_ID, SetupService } from './setup';
 
 import { rangeMigrations } from './migrations';
-import type { Db } from '../store/db';
-
-export { rangeMigrations };
-
-/**
- * The store's `migrate()` applies only versions above the highest one applied, so a data
- * directory that already has a later capability's migrations (games 200+, commands 300+) would
- * skip range's 100–199. Apply any of ours that are missing (each in its own transaction, recorded
- * like the store records them).
- */
-export function ensureRangeSchema(db: Db): number {
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
-      (r) => r.version,
-    ),
-  );
-  let n = 0;
-  for (const m of rangeMigrations) {
-    if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
-        m.version,
-        m.name,
-        new Date().toISOString(),
-      );
-    })();
-    n++;
-  }
-  return n;
-}
 
 const TICK_MS = 100;
 const DETECTOR_TICK_MS = 1000;
 const REPLAY_KINDS: EventKind[] = ['timer.start', 'timer.shot', 'timer.stop', 'impact'];
-
-/** The part of the commands module's service (`ctx.use('commands')`) used here. */
-interface CommandsService {
-  send(req: {
-    device_id: string;
-    command: string;
-    args: Record<string, unknown>;
-    who: string;
-  }): Promise<{ id: string; state: string }> | { id: string; state: string };
-}
 
 interface EventRow {
   id: number;
@@ -76,7 +35,6 @@ interface EventRow {
 
 export const rangeModule: ModuleFactory = (ctx): CoreModule => {
   const db = ctx.store.db;
-  ensureRangeSchema(db);
   const repo = new RangeRepo(db);
   const now = () => Date.now();
   const setup = new SetupService(repo, now);
@@ -164,7 +122,7 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
         throw new ContractError(`a run is already running on ${req.timer_id}`);
       }
       const who = `RO ${req.who ?? ''}`.trim();
-      const commands = ctx.use<CommandsService>('commands');
+      const commands = ctx.services.use('commands');
       if (commands) {
         // The command panel's typed command: `remote_start` goes out as `COM START`.
         const r = await commands.send({ device_id: req.timer_id, command: 'remote_start', args: {}, who });
@@ -321,3 +279,5 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
     stats: () => ({ runs: repo.runCount() }),
   };
 };
+
+export const rangePlugin: Plugin = { name: 'range', migrations: rangeMigrations, create: rangeModule };

@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { ensureRangeSchema } from './index';
+import { migrate } from '../store/db';
+import { rangeMigrations } from './migrations';
 
 describe('range schema', () => {
   it('is applied even when a later capability’s migration ran first, once', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
     db.prepare('INSERT INTO schema_migrations VALUES (300, ?, ?)').run('devices', new Date().toISOString());
-    expect(ensureRangeSchema(db)).toBe(1);
-    expect(ensureRangeSchema(db)).toBe(0);
+    migrate(db, rangeMigrations);
+    const count = () =>
+      (
+        db.prepare('SELECT COUNT(*) AS n FROM schema_migrations WHERE version BETWEEN 100 AND 199').get() as {
+          n: number;
+        }
+      ).n;
+    expect(count()).toBe(rangeMigrations.length);
+    migrate(db, rangeMigrations);
+    expect(count()).toBe(rangeMigrations.length);
     const tables = (
       db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'range_%'").all() as {
         name: string;
@@ -21,7 +30,7 @@ describe('range schema', () => {
   it('the score log is append-only and a run’s base is written once', () => {
     const db = new Database(':memory:');
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)');
-    ensureRangeSchema(db);
+    migrate(db, rangeMigrations);
     db.prepare(
       "INSERT INTO range_score_log (run_id, kind, field, old, new, reason, who, role, at) VALUES ('r', 'change', 'misses', '0', '1', 'penalty', 'RO', 'RO', 1)",
     ).run();

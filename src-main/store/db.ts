@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS } from './migrations';
+import { allMigrations, type Migration } from './migrations';
 
 export type Db = Database.Database;
 
@@ -11,7 +11,7 @@ export const DB_FILE = 'marshal.sqlite';
  * Opens (creating) the store in WAL mode. synchronous=NORMAL: a crash of the app loses nothing
  * committed; a power cut may lose the last checkpoint interval.
  */
-export function openDb(dataDir: string): Db {
+export function openDb(dataDir: string, migrations: readonly Migration[] = []): Db {
   mkdirSync(dataDir, { recursive: true });
   // Under Electron the Node-ABI build in node_modules cannot load; `npm start` builds an
   // Electron-ABI copy and names it here (packaged apps get theirs from electron-builder).
@@ -21,7 +21,7 @@ export function openDb(dataDir: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  migrate(db, migrations);
   return db;
 }
 
@@ -29,7 +29,8 @@ export function openDb(dataDir: string): Db {
  * Applies every migration not yet recorded, in version order. Capabilities own version ranges
  * (see migrations.ts), so a lower number can arrive after a higher one and must still run.
  */
-export function migrate(db: Db): number {
+export function migrate(db: Db, capabilities: readonly Migration[] = []): number {
+  const migrations = allMigrations(capabilities);
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)',
   );
@@ -38,7 +39,7 @@ export function migrate(db: Db): number {
       (r) => r.version,
     ),
   );
-  for (const m of [...MIGRATIONS].sort((a, b) => a.version - b.version)) {
+  for (const m of migrations) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
@@ -49,5 +50,5 @@ export function migrate(db: Db): number {
       );
     })();
   }
-  return MIGRATIONS.at(-1)?.version ?? 0;
+  return migrations.at(-1)?.version ?? 0;
 }

@@ -11,9 +11,7 @@ export interface Migration {
   sql: string;
 }
 
-import { CAPABILITY_MIGRATIONS } from './capability-migrations';
-
-const SPINE: Migration[] = [
+export const SPINE_MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'spine',
@@ -140,10 +138,13 @@ const SPINE: Migration[] = [
   },
 ];
 
-export const MIGRATIONS: Migration[] = [...SPINE, ...CAPABILITY_MIGRATIONS];
-
-const seen = new Set<number>();
-for (const m of MIGRATIONS) {
-  if (seen.has(m.version)) throw new Error(`migration version ${m.version} is defined twice`);
-  seen.add(m.version);
+/** The spine's and the given capabilities' migrations, checked for version clashes. */
+export function allMigrations(capabilities: readonly Migration[] = []): Migration[] {
+  const all = [...SPINE_MIGRATIONS, ...capabilities];
+  const seen = new Set<number>();
+  for (const m of all) {
+    if (seen.has(m.version)) throw new Error(`migration version ${m.version} is defined twice`);
+    seen.add(m.version);
+  }
+  return all.sort((a, b) => a.version - b.version);
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { Store, type StoreItem } from './store';
-import { MIGRATIONS } from './migrations';
+import { SPINE_MIGRATIONS } from './migrations';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 let dir: string;
@@ -38,7 +38,7 @@ describe('Store', () => {
     const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as {
       version: number;
     }[];
-    expect(versions.map((v) => v.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    expect(versions.map((v) => v.version)).toEqual(SPINE_MIGRATIONS.map((m) => m.version));
   });
 
   it('stores a repeated message once and counts the duplicate', () => {

@@ -7,6 +7,7 @@ import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ing
 import { payloadPreview } from '../../src-shared/ingest';
 import type { RejectRow, SampleBatch } from '../../src-shared/contract';
 import { DB_FILE, openDb, type Db } from './db';
+import type { Migration } from './migrations';
 
 /** Telemetry repeats are recognised within the last this-many messages (~25 s at design load). */
 const RECENT_TELEMETRY = 100_000;
@@ -103,8 +104,10 @@ export class Store {
     dataDir: string,
     /** Topic prefix of range bridges: telemetry kept as samples only reports its topic from it. */
     private readonly rangePrefix = 'leadville',
+    /** The capabilities' tables; the store itself owns only the spine's. */
+    migrations: readonly Migration[] = [],
   ) {
-    this.db = openDb(dataDir);
+    this.db = openDb(dataDir, migrations);
     this.path = join(dataDir, DB_FILE);
     const db = this.db;
     this.stmt = {

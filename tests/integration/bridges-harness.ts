@@ -6,8 +6,8 @@
  */
 import { createCore, type CoreInternals } from '../../src-main/core';
 import { resolveConfig } from '../../src-main/core/config';
-import { MODULES } from '../../src-main/core/modules';
-import { bridgesModule, createBridgesModule, type BridgesModuleOptions } from '../../src-main/bridges';
+import { PLUGINS } from '../../src-main/plugins';
+import { createBridgesPlugin, type BridgesModuleOptions } from '../../src-main/bridges';
 import { startHttpHost, type HttpHost } from '../../src-main/host/http';
 import { makeTempDir, removeDir } from '../helpers/serve';
 
@@ -30,8 +30,8 @@ export async function startConsole(
     env: {},
     defaultDataDir: dir,
   });
-  const modules = MODULES.filter((m) => m !== bridgesModule).concat(createBridgesModule(bridges));
-  const core = createCore(config, modules);
+  const plugins = PLUGINS.map((p) => (p.name === 'bridges' ? createBridgesPlugin(bridges) : p));
+  const core = createCore(config, plugins);
   await core.start();
   const host = await startHttpHost(core, { port: 0, lan: false });
   let stopped = false;

@@ -1,0 +1,12 @@
+/**
+ * The composition root: every capability the console runs, in start order. `serve`, the
+ * Electron main process and the benchmark build the core from this list; nothing else lists
+ * capabilities.
+ */
+import type { Plugin } from './core/module';
+import { bridgesPlugin } from './bridges';
+import { commandsPlugin } from './commands';
+import { gamesPlugin } from './games';
+import { rangePlugin } from './range';
+
+export const PLUGINS: readonly Plugin[] = [gamesPlugin, commandsPlugin, bridgesPlugin, rangePlugin];
