@@ -102,6 +102,7 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
       if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
       return {
         type: 'accept',
+        family: 'range',
         topic: m.topic,
         payload: m.payload,
         qos: 0,
@@ -216,6 +217,7 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
         if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
         return {
           type: 'accept',
+          family: 'range',
           topic: m.topic,
           payload: m.payload,
           qos: 0,

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { defaultDrivers } from '../../src-shared/bridges';
+import { defaultDrivers } from '../../src-shared/families/bridged';
 import {
   DriverCommandError,
   realClock,

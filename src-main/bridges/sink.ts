@@ -9,7 +9,7 @@
  */
 import { toIso } from '../../src-shared/events/time';
 import { payloadPreview, type RejectCode } from '../../src-shared/ingest';
-import { rangeLevels } from '../../src-shared/ingest/range';
+import { familyOfTopic } from '../../src-shared/families';
 import type { BridgesSettings } from '../../src-shared/contract/bridges';
 import type { RejectRow } from '../../src-shared/contract';
 import type { ModuleContext } from '../core/module';
@@ -38,9 +38,7 @@ export class BridgeSink {
 
   /** True for topics inside the console's families' trees (the only ones it publishes into). */
   isFamilyTopic(topic: string): boolean {
-    const root = topic.split('/')[0];
-    if (root === 'whackamole' || root === 'neurogame' || root === 'devices') return true;
-    return rangeLevels(topic, this.ctx.config.rangePrefix) !== null;
+    return familyOfTopic(topic, { rangePrefix: this.ctx.config.rangePrefix }) !== null;
   }
 
   ingest(topic: string, payload: Uint8Array, opts: SinkOptions): void {

@@ -3,10 +3,11 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSy
 import { dirname } from 'node:path';
 import { join } from 'node:path';
 import { isValidDeviceId } from '../../src-shared/ids';
+import { aclFor as familyAcl, CREDENTIAL_FAMILIES, type Acl } from '../../src-shared/families';
 
-/** Device families and what they may publish and read in LAN mode (mosquitto-style ACL). */
-export const FAMILIES = ['range', 'whackamole', 'neurogame', 'gateway', 'console'] as const;
-export type Family = (typeof FAMILIES)[number];
+/** Families a credential can be issued for; each family's descriptor holds its ACL. */
+export const FAMILIES: readonly string[] = CREDENTIAL_FAMILIES;
+export type Family = string;
 
 export interface Credential {
   username: string;
@@ -98,47 +99,8 @@ function matches(filter: string, topic: string): boolean {
 }
 
 /** Topic filters a device may publish to and subscribe to, bound to its own id. */
-export function aclFor(
-  cred: Pick<Credential, 'family' | 'device_id'>,
-  rangePrefix: string,
-): { publish: string[]; subscribe: string[] } {
-  const id = cred.device_id;
-  switch (cred.family) {
-    case 'range':
-      // A range bridge relays a whole range: its tree, minus what only the console sends.
-      return {
-        publish: [`${rangePrefix}/#`],
-        subscribe: [
-          `${rangePrefix}/timer/command`,
-          `${rangePrefix}/sensor/+/command`,
-          `${rangePrefix}/run/#`,
-        ],
-      };
-    case 'whackamole':
-      return {
-        publish: [
-          `whackamole/${id}/hello`,
-          `whackamole/${id}/status`,
-          `whackamole/${id}/session`,
-          `whackamole/${id}/ack`,
-        ],
-        subscribe: [`whackamole/${id}/config`, `whackamole/${id}/command`],
-      };
-    case 'neurogame':
-      return { publish: [`neurogame/${id}/events`], subscribe: [] };
-    case 'gateway':
-      return {
-        publish: [
-          `devices/${id}/sensor_data`,
-          `devices/${id}/status`,
-          `devices/${id}/alerts`,
-          `devices/${id}/commands/ack`,
-        ],
-        subscribe: [`devices/${id}/commands`],
-      };
-    case 'console':
-      return { publish: ['#'], subscribe: ['#'] };
-  }
+export function aclFor(cred: Pick<Credential, 'family' | 'device_id'>, rangePrefix: string): Acl {
+  return familyAcl(cred.family, cred.device_id, { rangePrefix });
 }
 
 export function mayPublish(
@@ -147,8 +109,7 @@ export function mayPublish(
   rangePrefix: string,
 ): boolean {
   const acl = aclFor(cred, rangePrefix);
-  // Commands for range devices come from the console only.
-  if (cred.family === 'range' && /\/command$/.test(topic)) return false;
+  if (acl.denyPublish?.(topic)) return false;
   return acl.publish.some((f) => matches(f, topic));
 }
 

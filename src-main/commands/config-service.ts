@@ -6,9 +6,8 @@
  * The embedded broker keeps retained messages in memory, so configurations pushed before a
  * restart are published again when the module starts.
  */
+import { configSpecFor, CONFIG_SPECS } from '../../src-shared/families';
 import {
-  configSpecFor,
-  CONFIG_SPECS,
   diffConfig,
   effectiveConfig,
   type ConfigSpec,

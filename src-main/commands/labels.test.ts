@@ -1,3 +1,4 @@
+import { familyOfTopic } from '../../src-shared/families';
 import { devicesMigrations } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const status = (
 ): MarshalEvent => ({
   id: 1,
   kind,
+  family: familyOfTopic(topic, { rangePrefix: 'leadville' }) ?? 'console',
   device_id: id,
   ts: new Date(T0).toISOString(),
   received_at: new Date(T0).toISOString(),

@@ -1,3 +1,4 @@
+import { familyOfTopic } from '../../src-shared/families';
 import { devicesMigrations } from './migrations';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,8 @@ function ev(
   data: Record<string, unknown>,
 ): MarshalEvent {
   const at = new Date(clock).toISOString();
-  return { id: ++seq, kind, device_id, ts: at, received_at: at, topic, data };
+  const family = familyOfTopic(topic, { rangePrefix: 'leadville' }) ?? 'console';
+  return { id: ++seq, kind, family, device_id, ts: at, received_at: at, topic, data };
 }
 
 const cabinetOnline = (id: string, online = true) =>
@@ -49,7 +51,11 @@ function service(): CommandService {
     rangePrefix: 'leadville',
     publish: async (topic, payload, opts) => {
       if (publishFails) throw publishFails;
-      published.push({ topic, payload, qos: opts.qos });
+      published.push({
+        topic,
+        payload: typeof payload === 'string' ? payload : Buffer.from(payload).toString('latin1'),
+        qos: opts.qos,
+      });
     },
     bridges: () => bridges,
     connectedUsers: () => users,

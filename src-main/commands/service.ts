@@ -13,13 +13,8 @@
  * shows a sign of life (any committed message of its own), until it expires.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  ackTopicsFor,
-  checkCommand,
-  encodeCommand,
-  targetFor,
-  type CommandTarget,
-} from '../../src-shared/commands';
+import type { CommandTarget } from '../../src-shared/commands';
+import { ackTopicsFor, checkCommand, encodeCommand, targetFor } from '../../src-shared/families';
 import { ContractError } from '../../src-shared/contract';
 import type { CommandRecord, CommandSettings, CommandState } from '../../src-shared/contract/devices';
 import type { MarshalEvent } from '../../src-shared/events/model';
@@ -31,7 +26,7 @@ export interface CommandServiceDeps {
   store: CommandStore;
   devices: DeviceRegistry;
   rangePrefix: string;
-  publish(topic: string, payload: string, opts: { qos: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(topic: string, payload: string | Uint8Array, opts: { qos: 0 | 1; retain?: boolean }): Promise<void>;
   bridges(): BridgesService | undefined;
   /** Usernames of connected MQTT clients (LAN mode: a device's credential is its id). */
   connectedUsers(): Set<string>;

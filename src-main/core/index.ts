@@ -107,14 +107,17 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
 
   pipeline.onCommitted((batch) => {
     devices.observeEvents(batch.events);
-    for (const st of batch.statuses) devices.observeTelemetryStatus(st.device_id, st.data, st.received_at);
-    const perSensor = new Map<string, number>();
+    for (const st of batch.statuses)
+      devices.observeTelemetryStatus(st.family, st.device_id, st.data, st.received_at);
+    const perSensor = new Map<string, { family: string; n: number }>();
     for (const s of batch.samples) {
-      perSensor.set(s.sensor_id, (perSensor.get(s.sensor_id) ?? 0) + 1);
+      const seen = perSensor.get(s.sensor_id);
+      if (seen) seen.n++;
+      else perSensor.set(s.sensor_id, { family: s.family, n: 1 });
       (pendingSamples[s.sensor_id] ??= []).push([s.ts, s.x, s.y, s.z]);
     }
     const now = Date.now();
-    for (const [id, n] of perSensor) devices.observeSamples(id, n, now);
+    for (const [id, { family, n }] of perSensor) devices.observeSamples(family, id, n, now);
     for (const e of batch.events) pendingEvents.push(e);
     for (const r of batch.rejects) pendingRejects.push(r);
     for (const m of batch.monitor) {
@@ -249,7 +252,14 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
     emit,
     onCommitted: (listener) => pipeline.onCommitted(listener),
     health: () => health(),
-    publish: (topic, payload, opts) => broker.publish(topic, payload, opts),
+    publish: (topic, payload, opts) =>
+      broker.publish(
+        topic,
+        typeof payload === 'string' || Buffer.isBuffer(payload)
+          ? payload
+          : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+        opts,
+      ),
     record: (events, topic) => {
       const stored = store.appendEvents(events, topic);
       if (stored.length) pipeline.announce({ events: stored });

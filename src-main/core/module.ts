@@ -29,7 +29,11 @@ export interface ModuleContext {
    */
   record(events: ParsedEvent[], topic: string): MarshalEvent[];
   /** Publishes as the console (commands, retained configs, run status) through the broker. */
-  publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Uint8Array,
+    opts?: { qos?: 0 | 1; retain?: boolean },
+  ): Promise<void>;
   /** Services capabilities offer each other (typed: see services.ts). */
   readonly services: ServiceMap;
 }

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import {
+  WHACKAMOLE_FAMILY,
   buildWhackamoleCommand,
   DEFAULT_WHACKAMOLE_CONFIG,
   mergeConfig,
@@ -33,7 +34,7 @@ export class Cabinets {
   onEvents(events: readonly MarshalEvent[]): void {
     const hello = new Set<string>();
     for (const e of events) {
-      if (e.kind === 'device.hello' && e.topic.startsWith('whackamole/')) hello.add(e.device_id);
+      if (e.kind === 'device.hello' && e.family === WHACKAMOLE_FAMILY) hello.add(e.device_id);
     }
     for (const id of hello) void this.sendConfig(id);
   }

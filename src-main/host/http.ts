@@ -64,6 +64,7 @@ export function samplesAsEvents(batch: CommittedBatch): MarshalEvent[] {
   return batch.samples.map((s) => ({
     id: 0,
     kind: 'sensor.sample',
+    family: 'range',
     device_id: s.sensor_id,
     ts: toIso(s.ts),
     received_at: toIso(s.received_at),

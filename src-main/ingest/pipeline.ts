@@ -19,9 +19,9 @@ export interface Inbound {
 
 export interface CommittedBatch {
   events: MarshalEvent[];
-  samples: (ParsedSample & { received_at: number; topic: string })[];
+  samples: (ParsedSample & { received_at: number; topic: string; family: string })[];
   /** Health read from telemetry, for the device registry (not stored as events). */
-  statuses: { device_id: string; data: Record<string, unknown>; received_at: number }[];
+  statuses: { device_id: string; family: string; data: Record<string, unknown>; received_at: number }[];
   rejects: RejectRow[];
   monitor: MonitorMessage[];
   /** Monitor entries left out of `monitor` to keep it cheap at high rates. */
@@ -177,6 +177,7 @@ export class IngestPipeline {
       } else {
         items.push({
           type: 'accept',
+          family: result.family,
           topic: msg.topic,
           payload: msg.payload,
           qos: msg.qos,
@@ -262,8 +263,9 @@ export class IngestPipeline {
         for (const e of o.events) out.events.push(e);
         if (!o.duplicate && item.type === 'accept') {
           for (const s of item.samples)
-            out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic });
-          for (const st of item.statuses ?? []) out.statuses.push({ ...st, received_at: item.receivedAt });
+            out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic, family: item.family });
+          for (const st of item.statuses ?? [])
+            out.statuses.push({ ...st, family: item.family, received_at: item.receivedAt });
         }
       }
       // The monitor keeps every reject and a bounded sample of the rest.

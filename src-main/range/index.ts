@@ -3,10 +3,9 @@
  * telemetry and correlation with shots, Steel Challenge scoring with an audit trail, the RO
  * screen's state, results and CSV exports. A capability module: see src-main/core/module.ts.
  */
-import type { MarshalEvent, EventKind } from '../../src-shared/events/model';
-import { toIso } from '../../src-shared/events/time';
+import type { EventKind } from '../../src-shared/events/model';
 import { ContractError, type Handlers } from '../../src-shared/contract';
-import { encodeCommand } from '../../src-shared/commands';
+import { encodeCommand } from '../../src-shared/families';
 import type { DetectorRow } from '../../src-shared/contract/range';
 import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { DetectionService } from './detection';
@@ -22,16 +21,6 @@ import { rangeMigrations } from './migrations';
 const TICK_MS = 100;
 const DETECTOR_TICK_MS = 1000;
 const REPLAY_KINDS: EventKind[] = ['timer.start', 'timer.shot', 'timer.stop', 'impact'];
-
-interface EventRow {
-  id: number;
-  kind: string;
-  device_id: string;
-  ts: number;
-  received_at: number;
-  topic: string;
-  data: string;
-}
 
 export const rangeModule: ModuleFactory = (ctx): CoreModule => {
   const db = ctx.store.db;
@@ -204,21 +193,7 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
 
   /** Events committed while the module was not listening (before a crash, or before start). */
   const replayEvents = (): number => {
-    const rows = db
-      .prepare(
-        `SELECT id, kind, device_id, ts, received_at, topic, data FROM events
-         WHERE id > ? AND kind IN (${REPLAY_KINDS.map(() => '?').join(',')}) ORDER BY id`,
-      )
-      .all(runs.lastApplied, ...REPLAY_KINDS) as EventRow[];
-    const events: MarshalEvent[] = rows.map((r) => ({
-      id: r.id,
-      kind: r.kind as EventKind,
-      device_id: r.device_id,
-      ts: toIso(r.ts),
-      received_at: toIso(r.received_at),
-      topic: r.topic,
-      data: JSON.parse(r.data) as Record<string, unknown>,
-    }));
+    const events = ctx.store.eventsAfter(runs.lastApplied, REPLAY_KINDS);
     const relevant = events.filter((e) => runs.relevant(e));
     runs.apply(relevant, null);
     return relevant.length;

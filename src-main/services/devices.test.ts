@@ -26,6 +26,7 @@ const ev = (
 ): MarshalEvent => ({
   id: 1,
   kind,
+  family: 'range',
   device_id,
   ts: new Date(at).toISOString(),
   received_at: new Date(at).toISOString(),
@@ -37,14 +38,14 @@ describe('DeviceRegistry', () => {
   it('measures a sensor rate from samples received per second', () => {
     const reg = new DeviceRegistry(db);
     // 100 samples per second for 4 seconds, delivered in 10 batches a second.
-    for (let ms = 0; ms < 4000; ms += 100) reg.observeSamples('bt50-01', 10, T0 + ms);
+    for (let ms = 0; ms < 4000; ms += 100) reg.observeSamples('range', 'bt50-01', 10, T0 + ms);
     const [s] = reg.sensors(T0 + 4000);
     expect(s).toMatchObject({ sensor_id: 'bt50-01', online: true, rate_hz: 100 });
   });
 
   it('shows a silent sensor offline and its rate as unknown', () => {
     const reg = new DeviceRegistry(db);
-    reg.observeSamples('s1', 50, T0);
+    reg.observeSamples('range', 's1', 50, T0);
     expect(reg.sensors(T0 + 1500)[0]!.online).toBe(true);
     const later = reg.sensors(T0 + STATUS_SILENCE_MS + 1);
     expect(later[0]).toMatchObject({ online: false, rate_hz: null });

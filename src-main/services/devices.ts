@@ -1,4 +1,5 @@
-import type { MarshalEvent } from '../../src-shared/events/model';
+import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
+import { roleFor } from '../../src-shared/families';
 import { toIso } from '../../src-shared/events/time';
 import type { DeviceRow, SensorRow } from '../../src-shared/contract';
 import type { Db } from '../store/db';
@@ -9,6 +10,17 @@ const DISCONNECTED = /^(disconnected|offline|lost|error|down|failed|stopped)/i;
 /** How long a device may stay silent before it shows offline. */
 export const STATUS_SILENCE_MS = 75_000;
 const SAMPLE_WINDOW_MS = 5_000;
+
+/** Telemetry comes from sensors, whatever their family. */
+const SENSOR_ROLE = 'sensor';
+
+/** Kinds whose data is the device's status object (state, online, battery, firmware…). */
+const STATUS_KINDS: ReadonlySet<EventKind> = new Set([
+  'sensor.status',
+  'timer.status',
+  'bridge.status',
+  'device.status',
+]);
 
 interface Entry {
   family: string;
@@ -118,81 +130,33 @@ export class DeviceRegistry {
 
   observeEvents(events: MarshalEvent[]): void {
     for (const ev of events) {
+      // The family's descriptor says which device an event updates, and in which role.
+      const role = roleFor(ev.family, ev.kind);
+      if (role === undefined) continue;
       const at = Date.parse(ev.received_at);
-      let e: Entry | null = null;
-      switch (ev.kind) {
-        case 'sensor.status':
-          e = this.entry('range', ev.device_id, 'sensor');
-          this.applyStatus(e, ev.data, at);
-          break;
-        case 'impact':
-          e = this.entry('range', ev.device_id, 'sensor');
-          break;
-        case 'timer.status':
-          e = this.entry('range', ev.device_id, 'timer');
-          this.applyStatus(e, ev.data, at);
-          break;
-        case 'timer.start':
-        case 'timer.shot':
-        case 'timer.stop':
-          e = this.entry('range', ev.device_id, 'timer');
-          break;
-        case 'bridge.status':
-        case 'system.health':
-          e = this.entry('range', ev.device_id, 'bridge');
-          if (ev.kind === 'bridge.status') this.applyStatus(e, ev.data, at);
-          break;
-        case 'device.status':
-        case 'device.hello': {
-          const family =
-            typeof ev.data.family === 'string'
-              ? ev.data.family
-              : ev.topic.startsWith('devices/')
-                ? 'gateway'
-                : (ev.topic.split('/')[0] ?? 'unknown');
-          e = this.entry(
-            family,
-            ev.device_id,
-            family === 'whackamole' ? 'booth' : family === 'gateway' ? 'zone' : null,
-          );
-          this.applyStatus(
-            e,
-            ev.kind === 'device.hello' ? { ...ev.data, online: true, from_telemetry: true } : ev.data,
-            at,
-          );
-          break;
-        }
-        case 'game.session':
-        case 'command.ack':
-        case 'gateway.reading':
-        case 'alert': {
-          const family = ev.topic.startsWith('whackamole/')
-            ? 'whackamole'
-            : ev.topic.startsWith('devices/')
-              ? 'gateway'
-              : null;
-          if (family) e = this.entry(family, ev.device_id, family === 'whackamole' ? 'booth' : 'zone');
-          break;
-        }
-        default:
-          break;
-      }
-      if (e) {
-        e.last_seen = Math.max(e.last_seen ?? 0, at);
-        e.dirty = true;
-      }
+      const e = this.entry(ev.family, ev.device_id, role);
+      if (STATUS_KINDS.has(ev.kind)) this.applyStatus(e, ev.data, at);
+      else if (ev.kind === 'device.hello')
+        this.applyStatus(e, { ...ev.data, online: true, from_telemetry: true }, at);
+      e.last_seen = Math.max(e.last_seen ?? 0, at);
+      e.dirty = true;
     }
   }
 
   /** Battery or temperature read from telemetry: updates health, keeps the last full status. */
-  observeTelemetryStatus(sensorId: string, data: Record<string, unknown>, receivedAt: number): void {
-    const e = this.entry('range', sensorId, 'sensor');
+  observeTelemetryStatus(
+    family: string,
+    sensorId: string,
+    data: Record<string, unknown>,
+    receivedAt: number,
+  ): void {
+    const e = this.entry(family, sensorId, SENSOR_ROLE);
     this.applyStatus(e, { ...data, from_telemetry: true }, receivedAt);
     e.last_seen = Math.max(e.last_seen ?? 0, receivedAt);
   }
 
-  observeSamples(sensorId: string, count: number, receivedAt: number): void {
-    const e = this.entry('range', sensorId, 'sensor');
+  observeSamples(family: string, sensorId: string, count: number, receivedAt: number): void {
+    const e = this.entry(family, sensorId, SENSOR_ROLE);
     e.last_seen = receivedAt;
     e.last_sample = receivedAt;
     const sec = Math.floor(receivedAt / 1000);

@@ -89,6 +89,8 @@ export interface Scenario {
 
 export interface ScenarioDefinition {
   name: string;
+  /** The device family it simulates (the registry's id); `all` combines several. */
+  family: string;
   description: string;
   create(ctx: ScenarioContext): Scenario;
 }

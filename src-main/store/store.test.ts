@@ -21,6 +21,7 @@ afterEach(() => {
 
 const shot = (payload: string, receivedAt = 1000): StoreItem => ({
   type: 'accept',
+  family: 'range',
   topic: 'leadville/timer/events',
   payload: enc(payload),
   qos: 1,
@@ -55,6 +56,7 @@ describe('Store', () => {
   it('stores an event with a known natural key once, even in a different envelope', () => {
     const session = (payload: string): StoreItem => ({
       type: 'accept',
+      family: 'range',
       topic: 'whackamole/cab-1/session',
       payload: enc(payload),
       qos: 1,
@@ -117,6 +119,7 @@ describe('Store', () => {
     store.commit([
       {
         type: 'accept',
+        family: 'range',
         topic: 'leadville/sensor/s1/telemetry',
         payload: enc('batch'),
         qos: 0,
@@ -177,6 +180,7 @@ describe('migrate', () => {
 describe('telemetry storage', () => {
   const telemetry = (payload: string, dedup = true): StoreItem => ({
     type: 'accept',
+    family: 'range',
     topic: 'leadville/sensor/s1/telemetry',
     payload: enc(payload),
     qos: 1,

@@ -6,6 +6,7 @@ import { toIso } from '../../src-shared/events/time';
 import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ingest';
 import { payloadPreview } from '../../src-shared/ingest';
 import type { RejectRow, SampleBatch } from '../../src-shared/contract';
+import { familyOfTopic } from '../../src-shared/families';
 import { DB_FILE, openDb, type Db } from './db';
 import type { Migration } from './migrations';
 
@@ -18,6 +19,8 @@ export const REJECT_PAYLOAD_CAP = 4096;
 export type StoreItem =
   | {
       type: 'accept';
+      /** The family whose parser accepted it (the registry's id). */
+      family: string;
       topic: string;
       payload: Uint8Array;
       qos: number;
@@ -81,10 +84,14 @@ interface EventRow {
   data: string;
 }
 
-function rowToEvent(r: EventRow): MarshalEvent {
+/** Events the console made itself carry no family tree of their own. */
+export const CONSOLE_FAMILY = 'console';
+
+function rowToEvent(r: EventRow, rangePrefix: string): MarshalEvent {
   return {
     id: r.id,
     kind: r.kind as EventKind,
+    family: familyOfTopic(r.topic, { rangePrefix }) ?? CONSOLE_FAMILY,
     device_id: r.device_id,
     ts: toIso(r.ts),
     received_at: toIso(r.received_at),
@@ -268,6 +275,7 @@ export class Store {
         events.push({
           id: Number(r.lastInsertRowid),
           kind: e.kind,
+          family: e.family ?? item.family,
           device_id: e.device_id,
           ts: toIso(e.ts),
           received_at: toIso(item.receivedAt),
@@ -323,6 +331,7 @@ export class Store {
    * skipped and counted as duplicates.
    */
   appendEvents(events: ParsedEvent[], topic: string, receivedAt = Date.now()): MarshalEvent[] {
+    const family = familyOfTopic(topic, { rangePrefix: this.rangePrefix }) ?? CONSOLE_FAMILY;
     return this.db.transaction(() => {
       const out: MarshalEvent[] = [];
       let repeats = 0;
@@ -345,6 +354,7 @@ export class Store {
         out.push({
           id: Number(r.lastInsertRowid),
           kind: e.kind,
+          family: e.family ?? family,
           device_id: e.device_id,
           ts: toIso(e.ts),
           received_at: toIso(receivedAt),
@@ -411,7 +421,17 @@ export class Store {
       args.push(q.before);
     }
     const sql = `SELECT id, kind, device_id, ts, received_at, topic, data FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit) as EventRow[]).map(rowToEvent);
+    return (this.db.prepare(sql).all(...args, q.limit) as EventRow[]).map((r) =>
+      rowToEvent(r, this.rangePrefix),
+    );
+  }
+
+  /** Events after an id, oldest first, of the given kinds: a capability catching up after a restart. */
+  eventsAfter(afterId: number, kinds: readonly EventKind[]): MarshalEvent[] {
+    const sql = `SELECT id, kind, device_id, ts, received_at, topic, data FROM events WHERE id > ? AND kind IN (${kinds.map(() => '?').join(',')}) ORDER BY id`;
+    return (this.db.prepare(sql).all(afterId, ...kinds) as EventRow[]).map((r) =>
+      rowToEvent(r, this.rangePrefix),
+    );
   }
 
   private listSamples(q: {
@@ -449,6 +469,7 @@ export class Store {
     return rows.map((r) => ({
       id: r.id,
       kind: 'sensor.sample',
+      family: 'range',
       device_id: r.sensor_id,
       ts: toIso(r.ts),
       received_at: toIso(r.received_at),

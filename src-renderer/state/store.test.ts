@@ -24,7 +24,16 @@ function ev(
   device_id = 'timer-1',
 ): MarshalEvent {
   const at = new Date(1_770_000_000_000 + id).toISOString();
-  return { id, kind, device_id, ts: at, received_at: at, topic: 'leadville/timer/events', data };
+  return {
+    id,
+    kind,
+    family: 'range',
+    device_id,
+    ts: at,
+    received_at: at,
+    topic: 'leadville/timer/events',
+    data,
+  };
 }
 
 function msg(topic: string, outcome: MonitorMessage['outcome'] = 'event'): MonitorMessage {

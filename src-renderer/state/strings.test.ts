@@ -18,7 +18,7 @@ function ev(
 ): MarshalEvent {
   const at = new Date(Date.UTC(2026, 1, 17, 12, 0, 0) + id * 100).toISOString();
   const topic = kind === 'impact' ? 'leadville/detection/impacts' : 'leadville/timer/events';
-  return { id, kind, device_id, ts: at, received_at: at, topic, data };
+  return { id, kind, family: 'range', device_id, ts: at, received_at: at, topic, data };
 }
 const start = (string_number: number, device?: string) =>
   ev('timer.start', { event_type: 'START', string_number }, device);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDrivers } from '.';
+import { defaultDrivers } from '../families/bridged';
 import { AMG_SERVICE_UUID } from '../decoders/amg';
 import { BT50_SERVICE_UUID } from '../decoders/bt50';
 import { parseMessage } from '../ingest';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { whackamoleCommandArgs, WHACKAMOLE_COMMANDS } from '../ingest/whackamole';
-import { CATALOGUE, checkCommand, COMMAND_TARGETS, findCommand, targetFor } from './catalogue';
+import { CATALOGUE, checkCommand, findCommand, targetFor } from '../families';
+import { COMMAND_TARGETS } from './catalogue';
 import { argsSchema, coerceField } from './fields';
 
 describe('command catalogue', () => {

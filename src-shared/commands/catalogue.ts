@@ -23,13 +23,6 @@ export interface CommandDef {
   fields: readonly FieldSpec[];
 }
 
-export const TARGET_LABELS: Record<CommandTarget, string> = {
-  timer: 'Shot timer (via range bridge)',
-  sensor: 'Impact sensor (via range bridge)',
-  cabinet: 'Whack-a-mole cabinet',
-  gateway: 'Field gateway',
-};
-
 /** BT50 return rates the WitMotion rate register knows (Hz) → register code. */
 export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
   1: 0x03,
@@ -42,7 +35,7 @@ export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
   200: 0x0b,
 });
 
-const TIMER: readonly CommandDef[] = [
+export const TIMER_COMMANDS: readonly CommandDef[] = [
   {
     name: 'remote_start',
     label: 'Remote start',
@@ -105,7 +98,7 @@ const TIMER: readonly CommandDef[] = [
   },
 ];
 
-const SENSOR: readonly CommandDef[] = [
+export const SENSOR_COMMANDS: readonly CommandDef[] = [
   {
     name: 'set_rate',
     label: 'Set sample rate',
@@ -141,7 +134,7 @@ const SENSOR: readonly CommandDef[] = [
 const DIFFICULTIES = ['easy', 'normal', 'hard'] as const;
 
 /** Cabinet commands: domain.md §6; the argument rules are the ingest module's `whackamoleCommandArgs`. */
-const CABINET: readonly CommandDef[] = [
+export const CABINET_COMMANDS: readonly CommandDef[] = [
   {
     name: 'start',
     label: 'Start game',
@@ -203,7 +196,7 @@ const CABINET: readonly CommandDef[] = [
 const NAME = /^[A-Za-z0-9._:-]{1,64}$/;
 const NAME_HINT = 'letters, digits and . _ : - (1–64)';
 
-const GATEWAY: readonly CommandDef[] = [
+export const GATEWAY_COMMANDS: readonly CommandDef[] = [
   {
     name: 'set_actuator',
     label: 'Switch actuator',
@@ -302,43 +295,20 @@ const GATEWAY: readonly CommandDef[] = [
   },
 ];
 
-export const CATALOGUE: Readonly<Record<CommandTarget, readonly CommandDef[]>> = Object.freeze({
-  timer: TIMER,
-  sensor: SENSOR,
-  cabinet: CABINET,
-  gateway: GATEWAY,
-});
-
-/** Which catalogue serves a device: range timers and sensors, cabinets, gateways; else none. */
-export function targetFor(family: string, role: string | null | undefined): CommandTarget | null {
-  switch (family) {
-    case 'range':
-      return role === 'timer' ? 'timer' : role === 'sensor' ? 'sensor' : null;
-    case 'whackamole':
-      return 'cabinet';
-    case 'gateway':
-      return 'gateway';
-    default:
-      return null;
-  }
-}
-
-export function findCommand(target: CommandTarget, name: string): CommandDef | undefined {
-  return CATALOGUE[target].find((c) => c.name === name);
-}
-
-export type ArgsCheck = { ok: true; args: Record<string, unknown> } | { ok: false; reason: string };
-
-const schemaCache = new Map<string, z.ZodType<Record<string, unknown>>>();
-
 /**
- * Validates a command and its arguments against the target's catalogue. Cabinet arguments are
- * checked by the ingest module's own schemas too, so both agree on what goes out.
+ * Validates a command and its arguments against a target's catalogue (the family registry's
+ * `checkCommand` finds the catalogue). Cabinet arguments are checked by the ingest module's own
+ * schemas too, so both agree on what goes out.
  */
-export function checkCommand(target: CommandTarget, name: string, args: unknown): ArgsCheck {
-  const def = findCommand(target, name);
+export function checkCommandIn(
+  target: CommandTarget,
+  commands: readonly CommandDef[],
+  name: string,
+  args: unknown,
+): ArgsCheck {
+  const def = commands.find((c) => c.name === name);
   if (!def) {
-    const known = CATALOGUE[target].map((c) => c.name).join(', ');
+    const known = commands.map((c) => c.name).join(', ');
     return {
       ok: false,
       reason: `unknown command "${String(name).slice(0, 40)}" for a ${target} (known: ${known})`,
@@ -359,3 +329,7 @@ export function checkCommand(target: CommandTarget, name: string, args: unknown)
   }
   return { ok: true, args: r.data };
 }
+
+export type ArgsCheck = { ok: true; args: Record<string, unknown> } | { ok: false; reason: string };
+
+const schemaCache = new Map<string, z.ZodType<Record<string, unknown>>>();

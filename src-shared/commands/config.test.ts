@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_WHACKAMOLE_CONFIG } from '../ingest/whackamole';
-import { CONFIG_SPECS, configSpecFor, diffConfig, effectiveConfig } from './config';
+import { CONFIG_SPECS, configSpecFor } from '../families';
+import { diffConfig, effectiveConfig } from './config';
 
 const spec = CONFIG_SPECS.whackamole!;
 const defaults = { ...DEFAULT_WHACKAMOLE_CONFIG };

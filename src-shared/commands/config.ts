@@ -1,7 +1,7 @@
 /**
  * Retained per-device configuration, per family: where it is published, its fields, the built-in
- * defaults, and how overrides merge. Whack-a-mole cabinets are the family with a config topic
- * today (domain.md §6); another family plugs in by adding a ConfigSpec here.
+ * defaults, and how overrides merge. A family's descriptor names its ConfigSpec (whack-a-mole
+ * cabinets have one, domain.md §6); the family registry finds them.
  */
 import {
   DEFAULT_WHACKAMOLE_CONFIG,
@@ -32,7 +32,7 @@ export interface ConfigSpec {
   versionKey?: string;
 }
 
-const whackamole: ConfigSpec = {
+export const WHACKAMOLE_CONFIG_SPEC: ConfigSpec = {
   family: 'whackamole',
   label: 'Whack-a-mole cabinet',
   topic: (id) => whackamoleTopic(id, 'config'),
@@ -63,12 +63,6 @@ const whackamole: ConfigSpec = {
   merge: (d, o) => mergeConfig(d as WhackamoleConfig, o),
   versionKey: 'version',
 };
-
-export const CONFIG_SPECS: Readonly<Record<string, ConfigSpec>> = Object.freeze({ whackamole });
-
-export function configSpecFor(family: string): ConfigSpec | undefined {
-  return Object.prototype.hasOwnProperty.call(CONFIG_SPECS, family) ? CONFIG_SPECS[family] : undefined;
-}
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

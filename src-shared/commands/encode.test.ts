@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMessage } from '../ingest';
-import { ackTopicsFor, amgCommandText, bt50CommandFrames, encodeCommand, toHex } from './encode';
+import { ackTopicsFor, encodeCommand } from '../families';
+import { amgCommandText, bt50CommandFrames, toHex } from './encode';
 
 const T = Date.parse('2026-03-01T10:00:00Z');
 const base = { commandId: 'c-1', issuedAt: T, rangePrefix: 'leadville' };
@@ -50,7 +51,7 @@ describe('encodeCommand', () => {
       args: { level: 7 },
     });
     expect(out.topic).toBe('leadville/timer/command');
-    expect(JSON.parse(out.payload)).toEqual({
+    expect(JSON.parse(out.payload as string)).toEqual({
       command_id: 'c-1',
       command: 'set_sensitivity',
       args: { level: 7 },
@@ -70,7 +71,7 @@ describe('encodeCommand', () => {
       args: {},
     });
     expect(out.topic).toBe('sensor/bt50-01/command');
-    expect(JSON.parse(out.payload)).toMatchObject({
+    expect(JSON.parse(out.payload as string)).toMatchObject({
       command_id: 'c-1',
       command: 'read_battery',
       args: {},
@@ -82,7 +83,7 @@ describe('encodeCommand', () => {
   it('cabinet: whackamole/{id}/command {command_id, command, args, issued_at}', () => {
     const out = encodeCommand({ ...base, target: 'cabinet', deviceId: 'cab-1', command: 'stop', args: {} });
     expect(out.topic).toBe('whackamole/cab-1/command');
-    expect(JSON.parse(out.payload)).toEqual({
+    expect(JSON.parse(out.payload as string)).toEqual({
       command_id: 'c-1',
       command: 'stop',
       args: {},
@@ -99,7 +100,7 @@ describe('encodeCommand', () => {
       args: { actuator: 'fan', state: 'on' },
     });
     expect(out.topic).toBe('devices/gw-1/commands');
-    expect(JSON.parse(out.payload)).toEqual({
+    expect(JSON.parse(out.payload as string)).toEqual({
       id: 'c-1',
       command: 'set_actuator',
       params: { actuator: 'fan', state: 'on' },

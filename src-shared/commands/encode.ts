@@ -1,6 +1,7 @@
 /**
- * Topic and payload encoders per target, plus the device-level encodings a serial or BLE bridge
- * writes to a directly connected device (AMG Commander ASCII lines, BT50 register frames).
+ * The device-level encodings a serial or BLE bridge (or a range bridge) writes to a directly
+ * connected device: AMG Commander ASCII lines, BT50 register frames. Each family's descriptor
+ * (src-shared/families) puts commands on its own topics with these.
  *
  * Wire formats (domain.md):
  * - range timer: `{prefix}/timer/command` `{command_id, command, args, device_id, text, issued_at}`
@@ -15,35 +16,14 @@
  * and `{prefix}/sensor/{id}/command/ack` carrying `{command_id, ok, error}` — a bridge that never
  * sends one leaves its commands `sent` until they time out.
  */
-import { toIso } from '../events/time';
 import { isValidDeviceId } from '../ids';
-import { gatewayCommandTopic } from '../ingest/gateway';
-import { buildWhackamoleCommand, whackamoleTopic } from '../ingest/whackamole';
-import { BT50_RATE_CODES, type CommandTarget } from './catalogue';
+import { BT50_RATE_CODES } from './catalogue';
 
-export interface EncodeInput {
-  target: CommandTarget;
-  deviceId: string;
-  commandId: string;
-  command: string;
-  /** Already validated against the catalogue. */
-  args: Record<string, unknown>;
-  /** Epoch ms. */
-  issuedAt: number;
-  /** Range bridges' topic prefix ('' for the bare tree). */
-  rangePrefix: string;
-}
-
-export interface EncodedCommand {
-  topic: string;
-  payload: string;
-}
-
-function rangeTopic(prefix: string, suffix: string): string {
+export function rangeTopic(prefix: string, suffix: string): string {
   return prefix ? `${prefix}/${suffix}` : suffix;
 }
 
-function checkId(id: string, what: string): void {
+export function checkId(id: string, what: string): void {
   if (!isValidDeviceId(id)) throw new Error(`${what} is not a valid id (allowed: [A-Za-z0-9._:-]{1,64})`);
 }
 
@@ -96,58 +76,4 @@ export function bt50CommandFrames(command: string, args: Record<string, unknown>
 
 export function toHex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** The topic and JSON body a command goes out as. Throws on an id that cannot be a topic level. */
-export function encodeCommand(input: EncodeInput): EncodedCommand {
-  const { target, deviceId, commandId, command, args, issuedAt, rangePrefix } = input;
-  checkId(deviceId, 'device id');
-  checkId(commandId, 'command id');
-  const issued_at = toIso(issuedAt);
-  switch (target) {
-    case 'timer': {
-      const body: Record<string, unknown> = { command_id: commandId, command, args, device_id: deviceId };
-      const text = amgCommandText(command, args);
-      if (text) body.text = text;
-      body.issued_at = issued_at;
-      return { topic: rangeTopic(rangePrefix, 'timer/command'), payload: JSON.stringify(body) };
-    }
-    case 'sensor': {
-      const body: Record<string, unknown> = { command_id: commandId, command, args, sensor_id: deviceId };
-      const frames = bt50CommandFrames(command, args);
-      if (frames) body.frames_hex = frames.map(toHex);
-      body.issued_at = issued_at;
-      return {
-        topic: rangeTopic(rangePrefix, `sensor/${deviceId}/command`),
-        payload: JSON.stringify(body),
-      };
-    }
-    case 'cabinet': {
-      const body = buildWhackamoleCommand({ command_id: commandId, command, args, issued_at: issuedAt });
-      return { topic: whackamoleTopic(deviceId, 'command'), payload: JSON.stringify(body) };
-    }
-    case 'gateway': {
-      const body = { id: commandId, command, params: args, issued_at };
-      return { topic: gatewayCommandTopic(deviceId), payload: JSON.stringify(body) };
-    }
-  }
-}
-
-/**
- * Topics an acknowledgement for this device's commands may arrive on. Range topics are accepted
- * with the prefix and in the bare tree, as ingest accepts them.
- */
-export function ackTopicsFor(target: CommandTarget, deviceId: string, rangePrefix: string): string[] {
-  switch (target) {
-    case 'timer':
-      return [...new Set([rangeTopic(rangePrefix, 'timer/command/ack'), 'timer/command/ack'])];
-    case 'sensor': {
-      const suffix = `sensor/${deviceId}/command/ack`;
-      return [...new Set([rangeTopic(rangePrefix, suffix), suffix])];
-    }
-    case 'cabinet':
-      return [`whackamole/${deviceId}/ack`];
-    case 'gateway':
-      return [`devices/${deviceId}/commands/ack`];
-  }
 }

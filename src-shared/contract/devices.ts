@@ -4,6 +4,7 @@
  * Names are in names.ts, handlers in src-main/commands.
  */
 import { z } from 'zod';
+import { CREDENTIAL_FAMILIES } from '../families';
 import type { ConfigDiffEntry, ConfigValues } from '../commands/config';
 import type { CommandTarget } from '../commands/catalogue';
 import { DEVICE_ID_PATTERN } from '../ids';
@@ -15,8 +16,8 @@ export type CommandState = (typeof COMMAND_STATES)[number];
 /** States a command never leaves (a late acknowledgement may still turn timed_out into a result). */
 export const FINAL_STATES: readonly CommandState[] = ['acknowledged', 'failed', 'expired'];
 
-/** Credential families of the embedded broker (src-main/broker/credentials.ts FAMILIES). */
-export const CREDENTIAL_FAMILIES = ['range', 'whackamole', 'neurogame', 'gateway', 'console'] as const;
+/** Credential families of the embedded broker: the family registry's. */
+export { CREDENTIAL_FAMILIES };
 
 export interface CommandRecord {
   id: string;

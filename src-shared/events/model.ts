@@ -77,6 +77,8 @@ export interface StatusData {
 export interface MarshalEvent<D = Record<string, unknown>> {
   id: number;
   kind: EventKind;
+  /** The device family whose tree it came from (`console` for the console's own events). */
+  family: string;
   device_id: string;
   /** When the device says it happened (ISO-8601 UTC). */
   ts: string;

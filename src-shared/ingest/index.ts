@@ -1,10 +1,8 @@
 /**
- * Topic → family parser. Pure: the main process adds dedup, storage and acknowledgements.
+ * Topic → family parser. Pure: the main process adds dedup, storage and acknowledgements. Which
+ * family parses a topic comes from the family registry.
  */
-import { parseGateway } from './gateway';
-import { parseNeurogame } from './neurogame';
-import { parseRange, rangeLevels } from './range';
-import { parseWhackamole } from './whackamole';
+import { route } from '../families';
 import type { ParseResult } from './result';
 
 export * from './result';
@@ -17,51 +15,21 @@ export interface ParseOptions {
   defaultRateHz?: number;
 }
 
-type FamilyParser = { family: string; levels: string[]; parse: () => ParseResult };
-
-/** Which family a topic belongs to, or null for topics outside every known tree. */
-function route(
-  topic: string,
-  payload: Uint8Array,
-  receivedAt: number,
-  opts: ParseOptions,
-): FamilyParser | null {
-  const all = topic.split('/');
-  const [root, ...rest] = all;
-  switch (root) {
-    case 'whackamole':
-      return { family: 'whackamole', levels: rest, parse: () => parseWhackamole(rest, payload, receivedAt) };
-    case 'neurogame':
-      return { family: 'neurogame', levels: rest, parse: () => parseNeurogame(rest, payload, receivedAt) };
-    case 'devices':
-      return { family: 'gateway', levels: rest, parse: () => parseGateway(rest, payload, receivedAt) };
-    default: {
-      const levels = rangeLevels(topic, opts.rangePrefix);
-      if (!levels) return null;
-      return {
-        family: 'range',
-        levels,
-        parse: () => parseRange(levels, payload, receivedAt, { defaultRateHz: opts.defaultRateHz }),
-      };
-    }
-  }
-}
-
 export function parseMessage(
   topic: string,
   payload: Uint8Array,
   receivedAt: number,
   opts: ParseOptions,
 ): ParseResult {
-  const r = route(topic, payload, receivedAt, opts);
+  const r = route(topic, opts);
   if (!r) return { outcome: 'unhandled' };
   if (payload.length > opts.maxPayloadBytes) {
     return {
       outcome: 'reject',
-      family: r.family,
+      family: r.family.id,
       code: 'too_large',
       reason: `payload of ${payload.length} bytes exceeds the ${opts.maxPayloadBytes}-byte limit`,
     };
   }
-  return r.parse();
+  return r.family.parse(r.levels, payload, receivedAt, opts);
 }

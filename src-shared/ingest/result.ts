@@ -13,6 +13,8 @@ export type RejectCode =
 
 export interface ParsedEvent {
   kind: EventKind;
+  /** Set when the event does not come from its topic's family (the console's own events). */
+  family?: string;
   device_id: string;
   /** Epoch ms when it happened (device time, or receive time when the device gave none). */
   ts: number;

@@ -4,7 +4,7 @@
  * command routing.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { defaultDrivers } from '../../../src-shared/bridges';
+import { defaultDrivers } from '../../../src-shared/families/bridged';
 import type { BridgeMessage } from '../../../src-shared/bridges/driver';
 import { FakeGattTransport } from '../../../src-shared/bridges/fake-gatt';
 import { BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID } from '../../../src-shared/bridges/gatt';

@@ -303,6 +303,7 @@ class ArcadeScenario implements Scenario {
 }
 
 export const arcadeScenario: ScenarioDefinition = {
+  family: 'whackamole',
   name: 'arcade',
   description: `whack-a-mole cabinets (${CABINET_IDS.join(', ')}): hello, status with last will, sessions, command acks`,
   create: (ctx) => new ArcadeScenario(ctx),

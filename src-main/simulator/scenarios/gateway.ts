@@ -266,6 +266,7 @@ class GatewayScenario implements Scenario {
 }
 
 export const gatewayScenario: ScenarioDefinition = {
+  family: 'gateway',
   name: 'gateway',
   description: `field gateways (${GATEWAYS.map((g) => g.id).join(', ')}): zone readings, CO2 excursions, alerts, command acks`,
   create: (ctx) => new GatewayScenario(ctx),

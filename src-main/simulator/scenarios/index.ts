@@ -1,25 +1,37 @@
 /**
- * The scenario registry. To add a family (arcade, neurogame, gateway, karting), write a
- * ScenarioDefinition in its own file and add it to SCENARIOS; `all` runs every registered
- * scenario side by side with the same options and forked random streams.
+ * The scenario registry. A family's scenario is a ScenarioDefinition in its own file, listed in
+ * DEFINED; they run in the family registry's order. `all` runs every scenario side by side with
+ * the same options and forked random streams.
  */
+import { FAMILIES } from '../../../src-shared/families';
 import type { Scenario, ScenarioContext, ScenarioDefinition } from '../types';
 import { rangeScenario } from './range';
 import { arcadeScenario } from './arcade';
 import { gatewayScenario } from './gateway';
 import { neurogameScenario } from './neurogame';
 
-export const SCENARIOS: readonly ScenarioDefinition[] = [
+const DEFINED: readonly ScenarioDefinition[] = [
   rangeScenario,
   arcadeScenario,
   neurogameScenario,
   gatewayScenario,
 ];
 
+const familyOrder = (s: ScenarioDefinition) => {
+  const i = FAMILIES.findIndex((f) => f.id === s.family);
+  return i < 0 ? FAMILIES.length : i;
+};
+
+/** Every scenario, in the family registry's order (scenarios of other feeds after them). */
+export const SCENARIOS: readonly ScenarioDefinition[] = [...DEFINED].sort(
+  (a, b) => familyOrder(a) - familyOrder(b),
+);
+
 /** Runs several scenarios as one: same clock and channels, one random stream each. */
 export function combineScenarios(name: string, parts: readonly ScenarioDefinition[]): ScenarioDefinition {
   return {
     name,
+    family: parts.map((p) => p.family).join('+'),
     description: `every scenario at once (${parts.map((p) => p.name).join(', ')})`,
     create(ctx: ScenarioContext): Scenario {
       const running = parts.map((p) => ({

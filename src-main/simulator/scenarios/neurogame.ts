@@ -309,6 +309,7 @@ class NeurogameScenario implements Scenario {
 }
 
 export const neurogameScenario: ScenarioDefinition = {
+  family: 'neurogame',
   name: 'neurogame',
   description: `a cognitive-task game client posting to POST /v1/events, and a kiosk (${KIOSK_ID}) on MQTT`,
   create: (ctx) => new NeurogameScenario(ctx),

@@ -491,6 +491,7 @@ export function describeString({ plan, style, hits, slot, incidents }: PlannedSt
 }
 
 export const rangeScenario: ScenarioDefinition = {
+  family: 'range',
   name: 'range',
   description: 'range bridge: AMG timer strings, BT50 sensor telemetry with impacts, statuses',
   create: (ctx) => new RangeScenario(ctx),

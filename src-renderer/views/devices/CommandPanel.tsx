@@ -1,5 +1,6 @@
 import { useId, useMemo, useState } from 'react';
-import { CATALOGUE, findCommand, TARGET_LABELS, type FieldSpec } from '../../../src-shared/commands';
+import type { FieldSpec } from '../../../src-shared/commands';
+import { CATALOGUE, findCommand, TARGET_LABELS } from '../../../src-shared/families';
 import type { CommandRecord } from '../../../src-shared/contract/devices';
 import { useBridge } from '../../components/context';
 import { InlineError, Status } from '../../components/Status';

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useState } from 'react';
-import { configSpecFor, type FieldSpec } from '../../../src-shared/commands';
+import type { FieldSpec } from '../../../src-shared/commands';
+import { configSpecFor } from '../../../src-shared/families';
 import type { ConfigView } from '../../../src-shared/contract/devices';
 import { useBridge } from '../../components/context';
 import { InlineError, Status } from '../../components/Status';

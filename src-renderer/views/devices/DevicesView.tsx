@@ -1,5 +1,5 @@
 import { memo, useEffect, useId, useMemo, useState } from 'react';
-import { configSpecFor } from '../../../src-shared/commands';
+import { configSpecFor } from '../../../src-shared/families';
 import type { CommandSettings } from '../../../src-shared/contract/devices';
 import type { ClientRow } from '../../../src-shared/contract/types';
 import { useBridge } from '../../components/context';

@@ -10,7 +10,7 @@ import {
   stateTone,
   validateForm,
 } from './model';
-import { CONFIG_SPECS } from '../../../src-shared/commands';
+import { CONFIG_SPECS } from '../../../src-shared/families';
 
 const rec = (id: string, created: string, state: CommandRecord['state']): CommandRecord => ({
   id,

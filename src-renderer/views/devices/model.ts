@@ -3,14 +3,12 @@
  * labels, turning form text into typed arguments. No React, no DOM.
  */
 import {
-  checkCommand,
   coerceField,
-  findCommand,
-  targetFor,
   type CommandDef,
   type CommandTarget,
   type FieldSpec,
 } from '../../../src-shared/commands';
+import { checkCommand, findCommand, targetFor } from '../../../src-shared/families';
 import type { CommandRecord, CommandState } from '../../../src-shared/contract/devices';
 import type { DeviceRow } from '../../../src-shared/contract/types';
 import type { Tone } from '../../lib/format';

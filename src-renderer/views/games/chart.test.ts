@@ -11,6 +11,7 @@ const reading = (
 ): MarshalEvent => ({
   id: 0,
   kind: 'gateway.reading',
+  family: 'gateway',
   device_id,
   ts: new Date(tMs).toISOString(),
   received_at: new Date(tMs).toISOString(),
