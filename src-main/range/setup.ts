@@ -31,7 +31,7 @@ import {
   DEMO_SQUAD_NAME,
   DEMO_STAGES,
   DEMO_STOP_PLATE,
-} from '../simulator/devices/match';
+} from '../../src-shared/range/demo-match';
 import { CsvSyntaxError, readCsv } from './csv-read';
 import { newId, type MatchRec, type RangeRepo, type ShooterRec, type StageRec } from './repo';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeBt50Notification } from '../../../src-shared/decoders/bt50';
 import { hexToBytes } from '../../../src-shared/decoders/amg';
 import { recordScenario, type RecordedMessage } from '../record';
-import { DEMO_SQUAD, INCIDENTS, matchSlot } from '../devices/match';
+import { DEMO_SQUAD, INCIDENTS, matchSlot } from '../../../src-shared/range/demo-match';
 import { BETWEEN_STAGES_MS, DROPOUT_MS } from './range';
 
 type Json = Record<string, unknown>;

@@ -30,7 +30,7 @@ import {
   type TimerEvent,
   type TimerStyle,
 } from '../devices/timer';
-import { incidentsAt, matchSlot, type Incident, type MatchSlot } from '../devices/match';
+import { incidentsAt, matchSlot, type Incident, type MatchSlot } from '../../../src-shared/range/demo-match';
 import type { Rng } from '../random';
 import type { Channel, Scenario, ScenarioContext, ScenarioDefinition, Qos } from '../types';
 

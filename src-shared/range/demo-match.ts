@@ -11,7 +11,7 @@ import {
   type ClassifierCode,
   type Division,
   type ShooterClass,
-} from '../../../src-shared/range/scoring';
+} from './scoring';
 
 export interface SquadMember {
   name: string;
