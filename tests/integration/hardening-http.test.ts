@@ -394,6 +394,22 @@ describe('/live clients that do not read', () => {
   }, 60_000);
 });
 
+describe('/ws clients', () => {
+  it('are capped too, with a clear refusal', async () => {
+    const opened: WebSocket[] = [];
+    let refusal: { status: number; body: string } | null = null;
+    while (!refusal) {
+      if (opened.length >= 256) throw new Error(`${opened.length} /ws clients and no refusal`);
+      const r = await upgrade('/ws');
+      if ('open' in r) opened.push(r.open);
+      else refusal = r;
+    }
+    expect(refusal.status).toBe(503);
+    expect(refusal.body).toMatch(/\/ws has \d+ clients, its limit/);
+    for (const ws of opened) ws.close();
+  });
+});
+
 const lanAddress = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
