@@ -257,6 +257,18 @@ describe('POST /v1/events with a 10,000-level payload', () => {
     expect(await postEvents([event()])).toMatchObject({ status: 200, json: { ok: true } });
   });
 
+  it('is a 400 on Marshal’s own JSON routes too, past 64 levels', async () => {
+    const r = await raw(
+      'PUT',
+      '/api/bridges/settings',
+      { 'content-type': 'application/json' },
+      `{"republish": true, "x": ${nested(10_000)}}`,
+    );
+    expect(r.status).toBe(400);
+    expect(r.json).toEqual({ error: expect.stringMatching(/deeper than 64 levels/) });
+    expect((await raw('GET', '/health')).status).toBe(200);
+  });
+
   it('still takes the 990 levels the original took', async () => {
     const id = `deep-ok-${process.pid}`;
     const r = await raw(
