@@ -22,6 +22,9 @@ const BARE_KEY = new RegExp(
   'gi',
 );
 
+/** Cheap first look: most payloads (telemetry) hold none of these, and skip the full scan. */
+const MAYBE_SECRET = /key|pass|pwd|secret|token|auth|@/i;
+
 /** `scheme://user:password@host`. */
 const USERINFO = /(\b[a-z][a-z0-9+.-]{0,20}:\/\/[^\s/:@]{0,128}):[^\s/@]{1,256}@/gi;
 
@@ -32,7 +35,7 @@ function masked(value: string): string {
 
 /** The text with every recognizable secret value replaced by `***`. */
 export function redactSecrets(text: string): string {
-  if (!text) return text;
+  if (!text || !MAYBE_SECRET.test(text)) return text;
   return text
     .replace(QUOTED_KEY, (all, q: string, key: string, sep: string, value: string) =>
       SECRET_NAME.test(key) ? `${q}${key}${q}${sep}${masked(value)}` : all,
