@@ -176,8 +176,23 @@ function clip(s: string): string {
   return JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s);
 }
 
+export interface AccessStats {
+  /** Requests refused for their Host (421), and the last such Host. */
+  host_refused: number;
+  last_refused_host: string | null;
+  /** Requests refused for their Origin (403), and the last such Origin. */
+  origin_refused: number;
+  last_refused_origin: string | null;
+}
+
 /** The Host and Origin checks of one Fastify instance, plus CORS for open routes. */
-export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): void {
+export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): { stats(): AccessStats } {
+  const stats: AccessStats = {
+    host_refused: 0,
+    last_refused_host: null,
+    origin_refused: 0,
+    last_refused_origin: null,
+  };
   const preflights = new Set<string>();
   const kPreflight = Symbol('marshal-preflight');
 
@@ -206,6 +221,8 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): v
   app.addHook('onRequest', async (req, reply) => {
     const host = hostOfHeader(req.headers.host);
     if (!policy.allows(host, req.socket.localAddress)) {
+      stats.host_refused++;
+      stats.last_refused_host = (req.headers.host ?? '').slice(0, 100);
       return refuse(
         req,
         reply,
@@ -221,6 +238,8 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): v
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (!upgrade && !MUTATING.has(req.method)) return;
     if (!policy.allows(hostOfOrigin(origin), req.socket.localAddress)) {
+      stats.origin_refused++;
+      stats.last_refused_origin = origin.slice(0, 100);
       return refuse(
         req,
         reply,
@@ -235,4 +254,6 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): v
     if (req.routeOptions.config?.access?.cors === 'open') reply.header('Access-Control-Allow-Origin', '*');
     return payload;
   });
+
+  return { stats: () => ({ ...stats }) };
 }

@@ -137,7 +137,10 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     control.close();
   });
   // First, so every route registered below (the modules' too) is covered.
-  installAccessPolicy(app, createHostPolicy({ lan: opts.lan, allowedHosts: opts.allowedHosts }));
+  const access = installAccessPolicy(
+    app,
+    createHostPolicy({ lan: opts.lan, allowedHosts: opts.allowedHosts }),
+  );
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -178,7 +181,9 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   app.get('/health', async () => ({ ok: true, service: 'marshal', started_at: core.health().started_at }));
   app.get('/api/health', async (_req, reply) => {
     const h = core.health();
-    return reply.code(h.ok ? 200 : 503).send({ ...h, http: { live: live.stats(), ws: control.stats() } });
+    return reply
+      .code(h.ok ? 200 : 503)
+      .send({ ...h, http: { ...access.stats(), live: live.stats(), ws: control.stats() } });
   });
   app.get('/api/stats', async (_req, reply) => call(reply, 'stats.get', undefined));
   app.get<{ Querystring: Record<string, string> }>('/api/events', async (req, reply) => {

@@ -143,6 +143,10 @@ describe('DNS rebinding: a foreign Host is refused on every route', () => {
     expect(v1.json).toEqual({ detail: expect.stringMatching(/Host "evil\.example"/) });
     const post = await postEvents([event()], { host: 'evil.example' });
     expect(post.status).toBe(421);
+    // Counted and visible, so an operator sees a client using a name the console does not know.
+    const http = (await raw('GET', '/api/health')).json?.http as Record<string, unknown>;
+    expect(http).toMatchObject({ last_refused_host: 'evil.example' });
+    expect(http.host_refused).toBeGreaterThanOrEqual(11);
   });
 
   it('still answers its own names: localhost, loopback addresses, with or without port', async () => {
