@@ -64,6 +64,7 @@ async function app() {
   await a.register(async (scope) => {
     scope.get('/circuits', OPEN_ROUTE, async () => []);
     scope.post('/circuits/:id/start-timing', OPEN_ROUTE, async () => ({ status: 'started' }));
+    scope.delete('/circuits/:id/start-timing', OPEN_ROUTE, async () => ({ status: 'stopped' }));
   });
   await a.ready();
   return a;
@@ -125,7 +126,9 @@ describe('access policy', () => {
     });
     expect(preflight.statusCode).toBe(200);
     expect(preflight.headers['access-control-allow-origin']).toBe('*');
-    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    expect(String(preflight.headers['access-control-allow-methods']).split(', ')).toEqual(
+      expect.arrayContaining(['POST', 'DELETE', 'OPTIONS']),
+    );
     expect(preflight.headers['access-control-allow-headers']).toBe('content-type');
     // A Marshal route gets no CORS header and no preflight.
     const mine = await a.inject({ method: 'OPTIONS', url: '/api/thing', headers });

@@ -13,6 +13,7 @@
  *   it, responses carry `Access-Control-Allow-Origin: *` and its preflight is answered. The
  *   originals' browser-facing routes (the karting app's) are declared so. `Host` is checked there
  *   too, so a client with a name the console does not know fails the same way on every route.
+ *   The host answers an open route's `OPTIONS` itself: a plugin declares no OPTIONS route.
  * - A route may ask for the original's error body (`errorBody: 'detail'`, FastAPI's
  *   `{"detail": ...}`) instead of Marshal's `{"error": ...}`.
  */
@@ -193,14 +194,21 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): {
     origin_refused: 0,
     last_refused_origin: null,
   };
-  const preflights = new Set<string>();
+  // URL → the methods its open routes take, read when a preflight comes (routes sharing a URL
+  // arrive one by one).
+  const preflights = new Map<string, Set<string>>();
   const kPreflight = Symbol('marshal-preflight');
 
   app.addHook('onRoute', (route: RouteOptions & { [kPreflight]?: true }) => {
     if (route.config?.access?.cors !== 'open' || route[kPreflight]) return;
-    if (preflights.has(route.url)) return;
-    preflights.add(route.url);
-    const methods = (Array.isArray(route.method) ? route.method : [route.method]).join(', ');
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const known = preflights.get(route.url);
+    if (known) {
+      for (const m of methods) known.add(m);
+      return;
+    }
+    const allowed = new Set<string>(methods);
+    preflights.set(route.url, allowed);
     app.route({
       method: 'OPTIONS',
       url: route.url,
@@ -210,7 +218,7 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): {
         const asked = req.headers['access-control-request-headers'];
         return reply
           .code(200)
-          .header('Access-Control-Allow-Methods', `${methods}, OPTIONS`)
+          .header('Access-Control-Allow-Methods', [...allowed, 'OPTIONS'].join(', '))
           .header('Access-Control-Allow-Headers', typeof asked === 'string' ? asked : 'Content-Type')
           .header('Access-Control-Max-Age', '600')
           .send('OK');
