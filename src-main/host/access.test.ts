@@ -100,12 +100,17 @@ describe('access policy', () => {
     });
     expect(v1.json()).toEqual({ detail: expect.stringContaining('cross-origin') });
     expect((await a.inject({ method: 'POST', url: '/api/thing', headers: { host } })).statusCode).toBe(200);
-    const own = await a.inject({
-      method: 'POST',
-      url: '/api/thing',
-      headers: { host, origin: 'http://localhost:5173' },
-    });
-    expect(own.statusCode).toBe(200);
+    for (const [hostHeader, origin, status] of [
+      ['localhost', 'http://localhost', 200],
+      ['localhost:8000', 'http://127.0.0.1:8000', 200],
+      ['127.0.0.1:8000', 'http://localhost:8000', 200],
+      // Another web server on this machine is not the console.
+      ['localhost:8000', 'http://localhost:8888', 403],
+      ['localhost', 'http://localhost:5173', 403],
+    ] as const) {
+      const r = await a.inject({ method: 'POST', url: '/api/thing', headers: { host: hostHeader, origin } });
+      expect(r.statusCode, `${hostHeader} ${origin}`).toBe(status);
+    }
     await a.close();
   });
 

@@ -7,8 +7,8 @@
  *   address, an address of this machine when it listens on the LAN, or a name the operator
  *   allowed (`--allowed-host`, `MARSHAL_ALLOWED_HOSTS`). Anything else: 421.
  * - A request that changes something (POST, PUT, PATCH, DELETE) and every WebSocket upgrade
- *   must come without `Origin` (not a browser) or from an origin whose host passes the same
- *   check. Anything else: 403.
+ *   must come without `Origin` (not a browser) or from a page of this console: a host that passes
+ *   the same check, on the port the request came to. Anything else: 403.
  * - A route may declare itself open (`config: { access: { cors: 'open' } }`): any origin may call
  *   it, responses carry `Access-Control-Allow-Origin: *` and its preflight is answered. The
  *   originals' browser-facing routes (the karting app's) are declared so. `Host` is checked there
@@ -84,6 +84,10 @@ export function hostOfHeader(header: string | undefined): string | null {
 
 /** The host of an `Origin` header, normalized; null for `null`, opaque or non-HTTP origins. */
 export function hostOfOrigin(origin: string): string | null {
+  return parseOrigin(origin)?.host ?? null;
+}
+
+function parseOrigin(origin: string): { host: string | null; port: number } | null {
   let url: URL;
   try {
     url = new URL(origin);
@@ -91,7 +95,27 @@ export function hostOfOrigin(origin: string): string | null {
     return null;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  return hostOfHeader(url.host);
+  const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+  return { host: hostOfHeader(url.host), port };
+}
+
+/**
+ * Whether a page at `origin` is this console's: one of its names, on the port the request came
+ * to (as the client addressed it in `Host`, or as the socket has it: a proxy may sit between).
+ * Another port of the same machine is another web server, whose pages are not the console's.
+ */
+export function isOwnOrigin(
+  policy: HostPolicy,
+  origin: string,
+  hostHeader: string | undefined,
+  local: { address?: string; port?: number },
+): boolean {
+  const o = parseOrigin(origin);
+  if (!o || !policy.allows(o.host, local.address)) return false;
+  if (o.port === local.port) return true;
+  const m = /:(\d{1,5})$/.exec(hostHeader ?? '');
+  if (m) return o.port === Number(m[1]);
+  return o.port === 80 || o.port === 443;
 }
 
 function isLoopbackAddress(ip: string): boolean {
@@ -245,7 +269,8 @@ export function installAccessPolicy(app: FastifyInstance, policy: HostPolicy): {
     if (origin === undefined) return;
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase() === 'websocket';
     if (!upgrade && !MUTATING.has(req.method)) return;
-    if (!policy.allows(hostOfOrigin(origin), req.socket.localAddress)) {
+    const local = { address: req.socket.localAddress, port: req.socket.localPort };
+    if (!isOwnOrigin(policy, origin, req.headers.host, local)) {
       stats.origin_refused++;
       stats.last_refused_origin = origin.slice(0, 100);
       return refuse(

@@ -179,6 +179,9 @@ describe('cross-site requests: a foreign Origin', () => {
     expect(await upgrade('/ws', foreign)).toMatchObject({ status: 403 });
     expect(await upgrade('/live', foreign)).toMatchObject({ status: 403 });
     expect(await upgrade('/ws', { origin: 'null' })).toMatchObject({ status: 403 });
+    // A page of another web server on this machine is not the console's.
+    const neighbour = { origin: `http://127.0.0.1:${port === 65535 ? port - 1 : port + 1}` };
+    expect(await upgrade('/ws', neighbour)).toMatchObject({ status: 403 });
     const own: Record<string, string>[] = [
       { origin: `http://127.0.0.1:${port}` },
       { origin: `http://localhost:${port}` },
