@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   const host = await startHttpHost(core, {
     port: config.httpPort,
     lan: config.lan,
+    allowedHosts: config.allowedHosts,
     rendererDir: process.env.MARSHAL_RENDERER_DIR ?? defaultRendererDir(),
   });
   let stopping = false;

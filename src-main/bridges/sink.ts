@@ -8,7 +8,7 @@
  * rejects directly, with the reason, and announced like the pipeline's.
  */
 import { toIso } from '../../src-shared/events/time';
-import { payloadPreview, type RejectCode } from '../../src-shared/ingest';
+import { payloadPreview, redactSecrets, type RejectCode } from '../../src-shared/ingest';
 import { familyOfTopic } from '../../src-shared/families';
 import type { BridgesSettings } from '../../src-shared/contract/bridges';
 import type { RejectRow } from '../../src-shared/contract';
@@ -85,7 +85,7 @@ export class BridgeSink {
               retained: false,
               qos: 1,
               outcome: 'reject',
-              reason,
+              reason: redactSecrets(reason),
             },
           ],
         });

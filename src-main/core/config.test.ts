@@ -46,4 +46,16 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ ...base, argv: ['--broker-url', 'http://x'] })).toThrow(/mqtt/);
     expect(() => resolveConfig({ ...base, argv: ['--tls-cert', 'a.pem'] })).toThrow(/both/);
   });
+  it('collects --allowed-host (repeatable) and MARSHAL_ALLOWED_HOSTS, and refuses what is not a host', () => {
+    const c = resolveConfig({
+      ...base,
+      argv: ['--allowed-host', 'Range-Laptop.local.', '--allowed-host', '[fd00::2]'],
+      env: { MARSHAL_ALLOWED_HOSTS: ' console.lan,, 10.0.2.2 ,range-laptop.local' },
+    });
+    expect(c.allowedHosts).toEqual(['console.lan', '10.0.2.2', 'range-laptop.local', 'fd00::2']);
+    expect(resolveConfig({ ...base, argv: [] }).allowedHosts).toEqual([]);
+    for (const bad of ['http://x.example', 'x.example:8000', '*', 'a b', '*.example']) {
+      expect(() => resolveConfig({ ...base, argv: ['--allowed-host', bad] }), bad).toThrow(ConfigError);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CoreConfig } from './types';
+import { AllowedHostError, normalizeAllowedHost } from '../host/access';
 
 export class ConfigError extends Error {}
 
@@ -13,6 +14,8 @@ export interface ResolveOptions {
 
 export interface ServeConfig extends CoreConfig {
   httpPort: number;
+  /** Host names the HTTP host answers to besides localhost, loopback and (LAN) its addresses. */
+  allowedHosts: string[];
 }
 
 const options = {
@@ -28,6 +31,7 @@ const options = {
   'range-prefix': { type: 'string' },
   'max-payload-bytes': { type: 'string' },
   'raw-retention-minutes': { type: 'string' },
+  'allowed-host': { type: 'string', multiple: true },
 } as const;
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -83,8 +87,19 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
   if (Boolean(tlsCert) !== Boolean(tlsKey))
     throw new ConfigError('a TLS listener needs both --tls-cert and --tls-key');
 
+  let allowedHosts: string[];
+  try {
+    allowedHosts = [...(env.MARSHAL_ALLOWED_HOSTS ?? '').split(','), ...(values['allowed-host'] ?? [])]
+      .filter((h) => h.trim() !== '')
+      .map(normalizeAllowedHost);
+  } catch (err) {
+    if (err instanceof AllowedHostError) throw new ConfigError(err.message);
+    throw err;
+  }
+
   return {
     dataDir,
+    allowedHosts: [...new Set(allowedHosts)],
     mqttPort: port(values['mqtt-port'], '--mqtt-port', 1883),
     httpPort: port(values['http-port'], '--http-port', 8000),
     lan: values.lan ?? false,

@@ -239,6 +239,7 @@ async function startHttp(started: Core, config: ServeConfig): Promise<void> {
     httpHost = await startHttpHost(started as Parameters<typeof startHttpHost>[0], {
       port: config.httpPort,
       lan: config.lan,
+      allowedHosts: config.allowedHosts,
       rendererDir: join(dirname(fileURLToPath(import.meta.url)), '../renderer'),
     });
     for (const url of httpHost.urls) console.info(`marshal: web UI and API at ${url}`);

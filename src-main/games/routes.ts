@@ -19,9 +19,11 @@ import {
   type Handlers,
 } from '../../src-shared/contract';
 import { NeurogameAuthError, parseNeurogameBody } from '../../src-shared/ingest/neurogame';
-import { RejectError, type RejectCode } from '../../src-shared/ingest';
+import { RejectError, jsonErrorReason, redactSecrets, type RejectCode } from '../../src-shared/ingest';
+import { depthExceeds } from '../../src-shared/ingest/payload';
 import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
 import type { ModuleContext } from '../core/module';
+import { ORIGINAL_ROUTE } from '../host/access';
 import type { SpectatorAssets, SpectatorFile } from './spectator';
 import { HTTP_EVENTS_TOPIC, type TaskEvents } from './tasks';
 
@@ -32,6 +34,13 @@ export const EVENTS_BATCH_LIMIT = 500;
 export const EXPORT_RAW_DEFAULT_LIMIT = 1000;
 export const EXPORT_RAW_MAX_LIMIT = 10_000;
 export const TASKS_LEADERBOARD_MAX_LIMIT = 10_000;
+/**
+ * Nesting `POST /v1/events` takes: the original's parser (Python's json) gives up just short of
+ * 1000 levels, so nothing it took is refused, and deeper values never reach code that recurses.
+ */
+export const EVENTS_MAX_DEPTH = 1000;
+/** What the original (FastAPI) answers when its JSON parser gives up on a body. */
+export const BODY_PARSE_ERROR = 'There was an error parsing the body';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -76,11 +85,6 @@ function sameSecret(given: string, expected: string): boolean {
   const n = Math.max(given.length, expected.length);
   for (let i = 0; i < n; i++) diff |= (given.charCodeAt(i) | 0) ^ (expected.charCodeAt(i) | 0);
   return diff === 0;
-}
-
-/** The api_key never reaches the rejects table (the Monitor shows it). */
-export function redactApiKey(text: string): string {
-  return text.replace(/("api_key"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"***"');
 }
 
 function send(reply: FastifyReply, err: unknown) {
@@ -197,7 +201,7 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
 
   // ----- Cognitive-task games, domain.md §7 -----
 
-  app.get<{ Querystring: Query }>('/v1/leaderboard', async (req, reply) => {
+  app.get<{ Querystring: Query }>('/v1/leaderboard', ORIGINAL_ROUTE, async (req, reply) => {
     try {
       const limit = intParam(
         req.query,
@@ -213,7 +217,7 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
     }
   });
 
-  app.get<{ Querystring: Query }>('/v1/export/raw', async (req, reply) => {
+  app.get<{ Querystring: Query }>('/v1/export/raw', ORIGINAL_ROUTE, async (req, reply) => {
     try {
       const key = req.query.api_key;
       if (typeof key !== 'string' || !sameSecret(key, ctx.config.neurogameApiKey)) {
@@ -252,7 +256,8 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
       try {
         let text: string;
         try {
-          text = redactApiKey(utf8.decode(raw.subarray(0, 64 * 1024)));
+          // The key (or any other secret) never reaches the rejects table: the Monitor shows it.
+          text = redactSecrets(utf8.decode(raw.subarray(0, 64 * 1024)));
         } catch {
           text = '';
         }
@@ -272,7 +277,7 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
       }
     };
 
-    scope.post('/v1/events', async (req, reply) => {
+    scope.post('/v1/events', ORIGINAL_ROUTE, async (req, reply) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let body: unknown;
       try {
@@ -286,7 +291,12 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
         try {
           body = JSON.parse(text);
         } catch (err) {
-          throw new RejectError('malformed_json', `malformed JSON: ${(err as Error).message.slice(0, 120)}`);
+          throw new RejectError('malformed_json', `malformed JSON: ${jsonErrorReason(err)}`);
+        }
+        if (depthExceeds(body, EVENTS_MAX_DEPTH)) {
+          const reason = `JSON nests deeper than ${EVENTS_MAX_DEPTH} levels`;
+          reject(raw, 'too_deep', reason);
+          return reply.code(400).send({ detail: BODY_PARSE_ERROR, error: reason });
         }
         const batch = parseNeurogameBody(body, {
           requireApiKey: ctx.config.neurogameApiKey,

@@ -17,34 +17,63 @@ import {
 } from '../../src-shared/contract';
 import type { CoreInternals } from '../core';
 import type { CommittedBatch } from '../ingest/pipeline';
+import { depthExceeds } from '../../src-shared/ingest/payload';
+import { createHostPolicy, installAccessPolicy } from './access';
+import { isLoopback } from './guard';
+import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/** A /live or /ws client that stops reading is skipped past this much buffered output. */
-const MAX_BUFFERED = 8 * 1024 * 1024;
+/**
+ * /live carries small frames: a client more than 4 MiB behind, or 256 KiB behind for 5 s, is not
+ * reading. Spectator screens and scripts are few; 64 is far above any event's need.
+ */
+export const LIVE_LIMITS: WsLimitOptions = {
+  maxClients: 64,
+  maxBufferedBytes: 4 * 1024 * 1024,
+  stalledBytes: 256 * 1024,
+  stallMs: 5000,
+};
+/**
+ * /ws answers calls whose results can be large (a page of 10,000 events, an export), so only a
+ * backlog that does not drain for 10 s, or one far beyond any result, cuts a client off.
+ */
+export const WS_LIMITS: WsLimitOptions = {
+  maxClients: 16,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  stalledBytes: 1024 * 1024,
+  stallMs: 10_000,
+};
+
+/** JSON bodies of Marshal's routes nest no deeper than this; nothing the console takes needs more. */
+export const BODY_MAX_DEPTH = 64;
+/** The originals' routes take what their parser (Python's json) took: just short of 1000 levels. */
+export const ORIGINAL_BODY_MAX_DEPTH = 1000;
 
 export interface HttpHostOptions {
   port: number;
   lan: boolean;
+  /** Names and addresses the host answers to besides localhost, loopback and (LAN) its own. */
+  allowedHosts?: readonly string[];
   /** The built renderer (out/renderer); the UI is not served when it is missing. */
   rendererDir?: string;
+  liveLimits?: Partial<WsLimitOptions>;
+  wsLimits?: Partial<WsLimitOptions>;
 }
 
 export interface HttpHost {
   app: FastifyInstance;
   urls: string[];
   close(): Promise<void>;
+  /** Frames not sent to slow /live clients (those clients are then closed). */
   liveDropped(): number;
+  wsStats(): { live: WsLimitStats; ws: WsLimitStats };
 }
 
 function sendError(reply: FastifyReply, err: unknown) {
   if (err instanceof ContractError) return reply.code(err.status).send({ error: err.message });
   return reply.code(500).send({ error: (err as Error).message });
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
 
 /** Query strings are strings: turn the numeric ones into numbers before the contract validates. */
@@ -102,6 +131,17 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   await app.register(fastifyWebsocket, { options: { maxPayload: 1024 * 1024 } });
   let liveDropped = 0;
+  const live = new WsLimiter('/live', { ...LIVE_LIMITS, ...opts.liveLimits });
+  const control = new WsLimiter('/ws', { ...WS_LIMITS, ...opts.wsLimits });
+  app.addHook('onClose', async () => {
+    live.close();
+    control.close();
+  });
+  // First, so every route registered below (the modules' too) is covered.
+  const access = installAccessPolicy(
+    app,
+    createHostPolicy({ lan: opts.lan, allowedHosts: opts.allowedHosts }),
+  );
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-Content-Type-Options', 'nosniff');
@@ -118,6 +158,19 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     reply.code(code).send({ error: err.message });
   });
 
+  // Deeper JSON would overflow the stack of whatever walks it later (validation, serializing).
+  app.addHook('preValidation', async (req, reply) => {
+    const body = req.body;
+    if (body === null || typeof body !== 'object' || Buffer.isBuffer(body)) return;
+    const original = req.routeOptions.config?.access?.errorBody === 'detail';
+    const max = original ? ORIGINAL_BODY_MAX_DEPTH : BODY_MAX_DEPTH;
+    if (!depthExceeds(body, max)) return;
+    const reason = `JSON body nests deeper than ${max} levels`;
+    return reply
+      .code(400)
+      .send(original ? { detail: 'There was an error parsing the body', error: reason } : { error: reason });
+  });
+
   const call = async <K extends CommandName>(reply: FastifyReply, name: K, req: unknown) => {
     try {
       return await core.handlers[name](parseRequest(name, req));
@@ -129,7 +182,9 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   app.get('/health', async () => ({ ok: true, service: 'marshal', started_at: core.health().started_at }));
   app.get('/api/health', async (_req, reply) => {
     const h = core.health();
-    return reply.code(h.ok ? 200 : 503).send(h);
+    return reply
+      .code(h.ok ? 200 : 503)
+      .send({ ...h, http: { ...access.stats(), live: live.stats(), ws: control.stats() } });
   });
   app.get('/api/stats', async (_req, reply) => call(reply, 'stats.get', undefined));
   app.get<{ Querystring: Record<string, string> }>('/api/events', async (req, reply) => {
@@ -151,7 +206,7 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   // The normalized event stream for other screens: one JSON event per message.
   app.get<{ Querystring: { kinds?: string; exclude?: string } }>(
     '/live',
-    { websocket: true },
+    { websocket: true, preHandler: live.preHandler },
     (socket: WebSocket, req) => {
       const pick = (list?: string) =>
         list
@@ -162,17 +217,17 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       const kinds = pick(req.query.kinds);
       const exclude = pick(req.query.exclude);
       const wants = (k: EventKind) => (!kinds || kinds.has(k)) && (!exclude || !exclude.has(k));
+      const send = live.attach(socket);
       const off = core.onCommitted((batch) => {
         if (socket.readyState !== socket.OPEN) return;
         const frames = liveFrames(batch);
         const all = wants('sensor.sample') ? frames.events.concat(frames.samples()) : frames.events;
         for (const f of all) {
           if (!wants(f.kind)) continue;
-          if (socket.bufferedAmount > MAX_BUFFERED) {
+          if (!send(f.json)) {
             liveDropped++;
-            continue;
+            break;
           }
-          socket.send(f.json);
         }
       });
       socket.on('close', off);
@@ -180,23 +235,14 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     },
   );
 
-  // The console's contract for the browser UI.
-  app.get('/ws', { websocket: true }, (socket: WebSocket, req) => {
-    const origin = req.headers.origin;
-    const host = req.headers.host;
-    // A web page elsewhere must not drive the console through the operator's browser.
-    if (origin && host && origin !== `http://${host}` && origin !== `https://${host}`) {
-      socket.close(1008, 'cross-origin');
-      return;
-    }
+  // The console's contract for the browser UI. Host and Origin were checked before the upgrade.
+  app.get('/ws', { websocket: true, preHandler: control.preHandler }, (socket: WebSocket, req) => {
     if (opts.lan && !isLoopback(req.socket.remoteAddress)) {
       socket.close(1008, 'the console UI is reachable from this machine only');
       return;
     }
-    const send = (frame: WsServerFrame) => {
-      if (socket.readyState === socket.OPEN && socket.bufferedAmount < MAX_BUFFERED)
-        socket.send(JSON.stringify(frame));
-    };
+    const sendRaw = control.attach(socket);
+    const send = (frame: WsServerFrame) => void sendRaw(JSON.stringify(frame));
     const offs = PUSH_NAMES.map((name) => core.onPush(name, (payload) => send({ t: 'push', name, payload })));
     socket.on('message', async (raw) => {
       let frame: WsClientFrame;
@@ -258,5 +304,6 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     urls: hosts.map((h) => `http://${h}:${port}`),
     close: () => app.close(),
     liveDropped: () => liveDropped,
+    wsStats: () => ({ live: live.stats(), ws: control.stats() }),
   };
 }

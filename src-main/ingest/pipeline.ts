@@ -1,6 +1,12 @@
 import type { MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
-import { parseMessage, payloadPreview, type ParseOptions, type ParsedSample } from '../../src-shared/ingest';
+import {
+  parseMessage,
+  payloadPreview,
+  redactSecrets,
+  type ParseOptions,
+  type ParsedSample,
+} from '../../src-shared/ingest';
 import type { MonitorMessage, RejectRow } from '../../src-shared/contract';
 import type { Store, StoreItem } from '../store/store';
 
@@ -278,7 +284,7 @@ export class IngestPipeline {
           retained: msg.retain,
           qos: msg.qos,
           outcome: src.outcome,
-          ...(src.reason ? { reason: src.reason } : {}),
+          ...(src.reason ? { reason: redactSecrets(src.reason) } : {}),
         });
       } else out.monitorSkipped++;
     }

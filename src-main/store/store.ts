@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ingest';
-import { payloadPreview } from '../../src-shared/ingest';
+import { payloadPreview, redactSecrets } from '../../src-shared/ingest';
 import type { RejectRow, SampleBatch } from '../../src-shared/contract';
 import { familyOfTopic } from '../../src-shared/families';
 import { DB_FILE, openDb, type Db } from './db';
@@ -216,7 +216,7 @@ export class Store {
             id: Number(info.lastInsertRowid),
             topic: item.topic,
             received_at: toIso(item.receivedAt),
-            reason: item.reason,
+            reason: redactSecrets(item.reason),
             payload_preview: payloadPreview(kept),
           },
         });
@@ -487,7 +487,7 @@ export class Store {
         id: r.id,
         topic: r.topic,
         received_at: toIso(r.received_at),
-        reason: r.reason,
+        reason: redactSecrets(r.reason),
         payload_preview: payloadPreview(r.payload),
       })),
       total: this.counter('rejects'),

@@ -7,6 +7,7 @@ import type { ParseResult } from './result';
 
 export * from './result';
 export { payloadPreview } from './payload';
+export { redactSecrets, jsonErrorReason } from './redact';
 
 export interface ParseOptions {
   rangePrefix: string;

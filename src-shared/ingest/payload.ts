@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { RejectError } from './result';
+import { jsonErrorReason, redactSecrets } from './redact';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lossyUtf8 = new TextDecoder('utf-8');
 
 /** Deeper JSON is refused: nothing in any family nests this far, and deep values break stringify. */
 export const MAX_JSON_DEPTH = 32;
 
-function depthExceeds(value: unknown, max: number): boolean {
+export function depthExceeds(value: unknown, max: number): boolean {
   // Iterative, so a hostile 100k-level payload cannot overflow the stack here either.
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
@@ -37,7 +39,7 @@ export function parseJsonObjectText(payload: Uint8Array): { value: Record<string
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new RejectError('malformed_json', `malformed JSON: ${(err as Error).message.slice(0, 120)}`);
+    throw new RejectError('malformed_json', `malformed JSON: ${jsonErrorReason(err)}`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RejectError(
@@ -83,13 +85,20 @@ export function flatten(obj: Record<string, unknown>, key: 'data' | 'status'): R
   return obj;
 }
 
-/** A printable preview of a payload for rejects and the monitor: text when UTF-8, else hex. */
+/**
+ * A printable preview of a payload for rejects and the monitor: text when UTF-8, else hex; secrets
+ * (an `api_key=…`, a `"password": …`) redacted either way.
+ */
 export function payloadPreview(payload: Uint8Array, max = 200): string {
   const head = payload.subarray(0, max * 4);
   let text: string;
   try {
-    text = utf8.decode(head);
+    text = redactSecrets(utf8.decode(head));
   } catch {
+    // Hex would spell out a secret sitting next to a stray byte: show such a payload as text.
+    const lossy = lossyUtf8.decode(head);
+    const redacted = redactSecrets(lossy);
+    if (redacted !== lossy) return `${redacted.slice(0, max)}${redacted.length > max ? '…' : ''}`;
     const hex = Array.from(payload.subarray(0, Math.ceil(max / 2)), (b) =>
       b.toString(16).padStart(2, '0'),
     ).join('');
