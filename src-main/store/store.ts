@@ -482,13 +482,17 @@ export class Store {
   }
 
   /**
-   * Raw samples older than the window become one row per sensor per second (min/max/avg per axis
-   * and the peak magnitude); their raw telemetry messages go with them.
+   * Raw samples received before `olderThan` become one row per sensor per second of their own
+   * time (min/max/avg per axis and the peak magnitude); their raw telemetry messages go with them.
+   * Age is the receive time: a device clock that is off (a bridge without a real-time clock) must
+   * neither fold fresh samples at once nor keep old ones forever. At most `maxRows` per call.
    */
   downsample(olderThan: number, maxRows = 200_000): number {
     return this.db.transaction(() => {
       const bound = this.db
-        .prepare('SELECT MAX(id) AS id FROM (SELECT id FROM samples WHERE ts < ? ORDER BY id LIMIT ?)')
+        .prepare(
+          'SELECT MAX(id) AS id FROM (SELECT id FROM samples WHERE received_at < ? ORDER BY received_at LIMIT ?)',
+        )
         .get(olderThan, maxRows) as { id: number | null };
       if (bound.id === null) return 0;
       this.db
@@ -496,7 +500,7 @@ export class Store {
           `INSERT INTO samples_1s (sensor_id, ts, n, x_min, x_max, x_avg, y_min, y_max, y_avg, z_min, z_max, z_avg, peak)
            SELECT sensor_id, (ts / 1000) * 1000 AS sec, COUNT(*), MIN(x), MAX(x), AVG(x), MIN(y), MAX(y), AVG(y), MIN(z), MAX(z), AVG(z),
                   MAX(MAX(ABS(x), ABS(y), ABS(z)))
-           FROM samples WHERE id <= ? AND ts < ? GROUP BY sensor_id, sec
+           FROM samples WHERE id <= ? AND received_at < ? GROUP BY sensor_id, sec
            ON CONFLICT(sensor_id, ts) DO UPDATE SET
              x_min = MIN(x_min, excluded.x_min), x_max = MAX(x_max, excluded.x_max),
              x_avg = (x_avg * n + excluded.x_avg * excluded.n) / (n + excluded.n),
@@ -508,7 +512,7 @@ export class Store {
         )
         .run(bound.id, olderThan);
       const gone = this.db
-        .prepare('DELETE FROM samples WHERE id <= ? AND ts < ?')
+        .prepare('DELETE FROM samples WHERE id <= ? AND received_at < ?')
         .run(bound.id, olderThan).changes;
       // Raw telemetry messages age out with their samples, so dedup covers the raw window only.
       // Only the slice since the last fold is scanned: kept (non-telemetry) messages are not revisited.
