@@ -253,3 +253,68 @@ describe('telemetry storage', () => {
     expect(retry!.duplicate).toBe(false);
   });
 });
+
+describe('sample record fields', () => {
+  const item = (samples: Extract<StoreItem, { type: 'accept' }>['samples']): StoreItem => ({
+    type: 'accept',
+    topic: 'leadville/sensor/bt50-1/telemetry',
+    payload: enc(JSON.stringify(samples)),
+    qos: 0,
+    retained: false,
+    receivedAt: 5_000,
+    events: [],
+    samples,
+  });
+  const record = {
+    temp_c: 22.35,
+    angle_x: 0.5,
+    angle_y: -0.25,
+    angle_z: 90,
+    disp_x: 91,
+    disp_y: 122,
+    disp_z: 104,
+    freq_x: 0,
+    freq_y: 3,
+    freq_z: 0,
+  };
+
+  it('keeps what a record holds besides the axes, per sample, and leaves absent fields out', () => {
+    store.commit([
+      item([
+        { sensor_id: 'bt50-1', ts: 4_990, seq: 1, x: 4, y: 9, z: 9, extra: record },
+        { sensor_id: 'bt50-1', ts: 4_995, seq: 2, x: 1, y: 1, z: 1, extra: { temp_c: 21 } },
+        { sensor_id: 'bt50-1', ts: 5_000, seq: 3, x: 0, y: 0, z: 0 },
+      ]),
+    ]);
+    const listed = store.listEvents({ kind: 'sensor.sample', device_id: 'bt50-1', limit: 10 }).reverse();
+    expect(listed.map((e) => e.data)).toEqual([
+      { sensor_id: 'bt50-1', seq: 1, x: 4, y: 9, z: 9, ...record },
+      { sensor_id: 'bt50-1', seq: 2, x: 1, y: 1, z: 1, temp_c: 21 },
+      { sensor_id: 'bt50-1', seq: 3, x: 0, y: 0, z: 0 },
+    ]);
+    // Queryable in SQL as columns.
+    expect(
+      store.db
+        .prepare('SELECT AVG(temp_c) AS t, MAX(freq_y) AS f FROM samples WHERE sensor_id = ?')
+        .get('bt50-1'),
+    ).toEqual({ t: (22.35 + 21) / 2, f: 3 });
+  });
+
+  it('returns them from recentSamples only when asked, in the order of the tuples', () => {
+    store.commit([
+      item([
+        { sensor_id: 'bt50-1', ts: 4_990, seq: 1, x: 4, y: 9, z: 9, extra: record },
+        { sensor_id: 'bt50-1', ts: 5_000, seq: 2, x: 0, y: 0, z: 0 },
+      ]),
+    ]);
+    expect(store.recentSamples('bt50-1', 0)).toEqual({
+      sensors: {
+        'bt50-1': [
+          [4_990, 4, 9, 9],
+          [5_000, 0, 0, 0],
+        ],
+      },
+    });
+    expect(store.recentSamples('bt50-1', 0, 100, true).extra).toEqual({ 'bt50-1': [record, null] });
+  });
+});

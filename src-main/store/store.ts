@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
+import type { EventKind, MarshalEvent, SampleExtra } from '../../src-shared/events/model';
+import { SAMPLE_EXTRA_FIELDS } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ingest';
 import { payloadPreview } from '../../src-shared/ingest';
@@ -92,6 +93,24 @@ function rowToEvent(r: EventRow): MarshalEvent {
   };
 }
 
+const EXTRA_COLUMNS = SAMPLE_EXTRA_FIELDS.join(', ');
+type ExtraRow = Record<(typeof SAMPLE_EXTRA_FIELDS)[number], number | null>;
+
+/** The fields a sample row holds besides its axes, without the ones it never had. */
+function rowExtra(r: ExtraRow): SampleExtra {
+  const out: SampleExtra = {};
+  for (const k of SAMPLE_EXTRA_FIELDS) {
+    const v = r[k];
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}
+
+function rowExtraOrNull(r: ExtraRow): SampleExtra | null {
+  const e = rowExtra(r);
+  return Object.keys(e).length ? e : null;
+}
+
 export class Store {
   readonly db: Db;
   readonly path: string;
@@ -116,6 +135,10 @@ export class Store {
       ),
       insertSample: db.prepare(
         'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id, msg_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      // A second statement, so samples that carry only their axes bind no extra parameters.
+      insertSampleExtra: db.prepare(
+        `INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id, msg_hash, ${SAMPLE_EXTRA_FIELDS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${SAMPLE_EXTRA_FIELDS.map(() => '?').join(', ')})`,
       ),
       insertReject: db.prepare(
         'INSERT INTO rejects (topic, received_at, reason_code, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?, ?)',
@@ -273,17 +296,42 @@ export class Store {
         });
       }
       for (const s of item.samples) {
-        this.stmt.insertSample.run(
-          s.sensor_id,
-          s.ts,
-          item.receivedAt,
-          s.seq,
-          s.x,
-          s.y,
-          s.z,
-          messageId,
-          telemetryHash,
-        );
+        const e = s.extra;
+        if (e === undefined) {
+          this.stmt.insertSample.run(
+            s.sensor_id,
+            s.ts,
+            item.receivedAt,
+            s.seq,
+            s.x,
+            s.y,
+            s.z,
+            messageId,
+            telemetryHash,
+          );
+        } else {
+          this.stmt.insertSampleExtra.run(
+            s.sensor_id,
+            s.ts,
+            item.receivedAt,
+            s.seq,
+            s.x,
+            s.y,
+            s.z,
+            messageId,
+            telemetryHash,
+            e.temp_c ?? null,
+            e.angle_x ?? null,
+            e.angle_y ?? null,
+            e.angle_z ?? null,
+            e.disp_x ?? null,
+            e.disp_y ?? null,
+            e.disp_z ?? null,
+            e.freq_x ?? null,
+            e.freq_y ?? null,
+            e.freq_z ?? null,
+          );
+        }
         telemetryHash = null;
       }
       add('events_stored', events.length);
@@ -431,8 +479,8 @@ export class Store {
       where.push('s.id < ?');
       args.push(q.before);
     }
-    const sql = `SELECT s.id, s.sensor_id, s.ts, s.received_at, s.seq, s.x, s.y, s.z, m.topic FROM samples s LEFT JOIN messages m ON m.id = s.message_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, q.limit) as {
+    const sql = `SELECT s.id, s.sensor_id, s.ts, s.received_at, s.seq, s.x, s.y, s.z, ${EXTRA_COLUMNS}, m.topic FROM samples s LEFT JOIN messages m ON m.id = s.message_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit) as (ExtraRow & {
       id: number;
       sensor_id: string;
       ts: number;
@@ -442,7 +490,7 @@ export class Store {
       y: number;
       z: number;
       topic: string | null;
-    }[];
+    })[];
     return rows.map((r) => ({
       id: r.id,
       kind: 'sensor.sample',
@@ -450,7 +498,7 @@ export class Store {
       ts: toIso(r.ts),
       received_at: toIso(r.received_at),
       topic: r.topic ?? `${this.rangePrefix}/sensor/${r.sensor_id}/telemetry`,
-      data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z },
+      data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z, ...rowExtra(r) },
     }));
   }
 
@@ -470,15 +518,18 @@ export class Store {
     };
   }
 
-  recentSamples(sensorId: string, sinceMs: number, limit = 20_000): SampleBatch {
+  /** The sensor's samples received since `sinceMs`, oldest first; with `extra`, what else each held. */
+  recentSamples(sensorId: string, sinceMs: number, limit = 20_000, extra = false): SampleBatch {
     const rows = this.db
       .prepare(
         // By receive time: the indexed column, and right even when a device's clock is off.
-        'SELECT ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? ORDER BY id DESC LIMIT ?',
+        `SELECT ts, x, y, z${extra ? `, ${EXTRA_COLUMNS}` : ''} FROM samples WHERE received_at >= ? AND sensor_id = ? ORDER BY id DESC LIMIT ?`,
       )
-      .all(sinceMs, sensorId, limit) as { ts: number; x: number; y: number; z: number }[];
+      .all(sinceMs, sensorId, limit) as (ExtraRow & { ts: number; x: number; y: number; z: number })[];
     rows.reverse();
-    return { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
+    const batch: SampleBatch = { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
+    if (extra) batch.extra = { [sensorId]: rows.map((r) => rowExtraOrNull(r)) };
+    return batch;
   }
 
   /**

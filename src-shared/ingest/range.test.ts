@@ -148,7 +148,15 @@ describe('sensor telemetry', () => {
       }),
     );
     expect(r.samples).toEqual([
-      { sensor_id: 'bt50-01', ts: Date.parse('2026-02-17T12:00:01Z'), seq: 7, x: 1.5, y: -2, z: 0 },
+      {
+        sensor_id: 'bt50-01',
+        ts: Date.parse('2026-02-17T12:00:01Z'),
+        seq: 7,
+        x: 1.5,
+        y: -2,
+        z: 0,
+        extra: { temp_c: 21.5 },
+      },
     ]);
     // Health inside telemetry feeds the device registry; it is not a stored event per sample.
     expect(r.events).toEqual([]);
@@ -212,6 +220,48 @@ describe('sensor telemetry', () => {
     ]);
     expect(r.samples.at(-1)!.ts).toBe(Date.parse('2026-02-17T12:00:00Z'));
     expect(r.statuses![0]!.data).toMatchObject({ temperature_c: 22.35 });
+  });
+
+  it('keeps everything else each BT50 record holds on its sample', () => {
+    // Two hand-decoded records (domain.md §3): angle = raw × 180 / 32768, temperature = raw / 100.
+    const rec1 = '5561110016000200020000000100e60a430047000a00250025002500';
+    const rec2 = '5561040009000900170017001000bb085b007a006800000003000000';
+    const pad = '00000000';
+    const r = events(
+      parse('leadville/sensor/bt50-03/telemetry', {
+        ts: '2026-02-17T12:00:00Z',
+        rate_hz: 50,
+        raw_hex: rec1 + pad + rec2 + pad + rec1 + pad + rec2 + pad,
+      }),
+    );
+    const deg = (raw: number) => (raw * 180) / 32768;
+    const first = {
+      temp_c: 27.9,
+      angle_x: deg(2),
+      angle_y: 0,
+      angle_z: deg(1),
+      disp_x: 67,
+      disp_y: 71,
+      disp_z: 10,
+      freq_x: 37,
+      freq_y: 37,
+      freq_z: 37,
+    };
+    const second = {
+      temp_c: 22.35,
+      angle_x: deg(23),
+      angle_y: deg(23),
+      angle_z: deg(16),
+      disp_x: 91,
+      disp_y: 122,
+      disp_z: 104,
+      freq_x: 0,
+      freq_y: 3,
+      freq_z: 0,
+    };
+    expect(r.samples.map((s) => s.extra)).toEqual([first, second, first, second]);
+    // The notification's four temperatures, one per record.
+    expect(r.samples.map((s) => s.extra?.temp_c)).toEqual([27.9, 22.35, 27.9, 22.35]);
   });
 
   it('rejects wrong types, missing axes, bad ids and raw_hex without records', () => {

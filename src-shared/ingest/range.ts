@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { decodeAmgFrame, hexToBytes } from '../decoders/amg';
-import { decodeBt50Notification } from '../decoders/bt50';
+import { decodeBt50Notification, type Bt50Record } from '../decoders/bt50';
+import type { SampleExtra } from '../events/model';
 import { isValidDeviceId } from '../ids';
 import { parseWireTime } from '../events/time';
 import { flatten, fractionalKeys, parseJsonObjectText, validate } from './payload';
@@ -199,6 +200,21 @@ function spaced(
   }));
 }
 
+function bt50Extra(r: Bt50Record): SampleExtra {
+  return {
+    temp_c: r.temperatureC,
+    angle_x: r.angleX,
+    angle_y: r.angleY,
+    angle_z: r.angleZ,
+    disp_x: r.dx,
+    disp_y: r.dy,
+    disp_z: r.dz,
+    freq_x: r.fx,
+    freq_y: r.fy,
+    freq_z: r.fz,
+  };
+}
+
 function telemetry(
   sensor_id: string,
   obj: Record<string, unknown>,
@@ -227,6 +243,7 @@ function telemetry(
       1000 / rate,
       p.seq ?? null,
     );
+    for (let i = 0; i < samples.length; i++) samples[i]!.extra = bt50Extra(records[i]!);
     const last = records[records.length - 1]!;
     return { samples, status: { temperature_c: last.temperatureC } };
   }
@@ -251,8 +268,10 @@ function telemetry(
   if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
   const temp = p.temperature_c ?? p.temperature;
   if (temp !== undefined && temp !== null) status.temperature_c = temp;
+  const sample: ParsedSample = { sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z };
+  if (temp !== undefined && temp !== null) sample.extra = { temp_c: temp };
   return {
-    samples: [{ sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z }],
+    samples: [sample],
     status: Object.keys(status).length ? status : null,
   };
 }

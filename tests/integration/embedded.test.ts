@@ -480,6 +480,20 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
     ]);
     // Temperature comes from the newest record (REC1: 27.90 °C), never read as an axis.
     expect((await sensorWithTemperature('bt50-b')).temperature_c).toBeCloseTo(27.9, 5);
+    // Each record's other fields stay on its own sample: the four temperatures, angles
+    // (raw × 180 / 32768), displacement (µm) and frequency (Hz).
+    expect(samples.map((s) => s.data.temp_c)).toEqual([27.9, 22.35, 22.35, 27.9]);
+    expect(samples[1]!.data).toMatchObject({
+      angle_x: (23 * 180) / 32768,
+      angle_y: (23 * 180) / 32768,
+      angle_z: (16 * 180) / 32768,
+      disp_x: 91,
+      disp_y: 122,
+      disp_z: 104,
+      freq_x: 0,
+      freq_y: 3,
+      freq_z: 0,
+    });
   });
 
   it('BT50 vector 2 decodes to velocity 4, 9, 9 and 22.35 °C', async () => {
