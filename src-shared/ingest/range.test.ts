@@ -49,6 +49,40 @@ describe('timer events', () => {
     ]);
   });
 
+  it('rejects a shot whose time is there but not a number, with the field in the reason', () => {
+    for (const time of ['NaN', 'Infinity', '-Infinity', 'abc', '']) {
+      const r = reject(parse('leadville/timer/events', { event_type: 'SHOT', time }));
+      expect(r.code).toBe('schema');
+      expect(r.reason).toContain('time');
+    }
+    // JSON has no NaN, but an overflowing literal parses to Infinity.
+    expect(reject(parse('leadville/timer/events', '{"event_type": "SHOT", "time": 1e999}')).reason).toContain(
+      'time',
+    );
+    expect(
+      reject(parse('leadville/timer/events', { event_type: 'SHOT', time: 2.5, split: 'NaN' })).reason,
+    ).toContain('split');
+    expect(
+      reject(parse('leadville/timer/events', { event_type: 'SHOT', data: { shot_time_ms: 'Infinity' } }))
+        .reason,
+    ).toContain('shot_time_ms');
+  });
+
+  it('still accepts a shot with no time at all (the MAIN tree sends none) and ignores broken JSON times beside a frame', () => {
+    const plain = events(
+      parse('timer/events', { event_type: 'SHOT', source: 'timer', sequence: 2, shot_number: 1 }),
+    );
+    expect(plain.events[0]!.data.time_ms).toBeUndefined();
+    const framed = events(
+      parse('leadville/timer/events', {
+        event_type: 'SHOT',
+        raw_hex: '01030202015c00a800b4015c0002',
+        time: 'NaN',
+      }),
+    );
+    expect(framed.events[0]!.data).toMatchObject({ time_ms: 3480, split_ms: 1680 });
+  });
+
   it('reads a nested shot with centiseconds as integers', () => {
     const r = events(
       parse('leadville/timer/events', {
@@ -317,6 +351,24 @@ describe('statuses, impacts, shots and runs', () => {
         sensor_id: 'bt50-02',
       },
     });
+  });
+
+  it('drops numbers JSON cannot hold (an overflowing 1e999) from free-form fields, keeping the rest', () => {
+    const status = events(
+      parse(
+        'leadville/sensor/bt50-02/status',
+        '{"battery": 1e999, "temperature": -1e999, "rssi": -61, "fw": "1.2"}',
+      ),
+    ).events[0]!.data;
+    expect(status).toEqual({ rssi: -61, fw: '1.2', sensor_id: 'bt50-02' });
+    const run = events(
+      parse('leadville/run/r1/events', '{"event_type": "SCORE", "score": 1e999, "hits": 3}'),
+    );
+    expect(run.events[0]!.data).toEqual({ event_type: 'SCORE', hits: 3, run_id: 'r1' });
+    const t0 = events(
+      parse('leadville/detection/shots', '{"event_type": "T0", "data": {"timestamp_ns": 1e999}}'),
+    );
+    expect(t0.events[0]!.data).toEqual({ event_type: 'T0' });
   });
 
   it('reads timer status and system health', () => {
