@@ -220,6 +220,21 @@ describe('sensor telemetry', () => {
     ]);
   });
 
+  it('takes the battery and temperature a batch carries as the sensor’s health', () => {
+    const r = events(
+      parse('leadville/sensor/s2/telemetry', {
+        rate_hz: 100,
+        samples: [[0, 0, 0]],
+        battery: 64,
+        temperature: 19.5,
+      }),
+    );
+    expect(r.statuses).toEqual([
+      { device_id: 's2', data: { sensor_id: 's2', battery: 64, temperature_c: 19.5 } },
+    ]);
+    expect(r.events).toEqual([]);
+  });
+
   it('ends a batch without t0 at the receive time, newest last', () => {
     const r = events(
       parse('leadville/sensor/s2/telemetry', {

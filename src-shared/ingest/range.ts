@@ -183,6 +183,9 @@ const batchSchema = z.object({
     .array(z.tuple([finite, finite, finite]))
     .min(1)
     .max(MAX_BATCH_SAMPLES),
+  battery: optNum,
+  temperature: optNum,
+  temperature_c: optNum,
 });
 const rawSchema = z.object({
   seq: z.number().int().optional().nullable(),
@@ -227,6 +230,18 @@ function bt50Extra(r: Bt50Record): SampleExtra {
   };
 }
 
+/** Battery and temperature carried inside telemetry, for the device registry. */
+function health(p: { battery?: number | null; temperature?: number | null; temperature_c?: number | null }): {
+  status: Record<string, unknown> | null;
+  temp: number | null;
+} {
+  const status: Record<string, unknown> = {};
+  if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
+  const temp = p.temperature_c ?? p.temperature ?? null;
+  if (temp !== null) status.temperature_c = temp;
+  return { status: Object.keys(status).length ? status : null, temp };
+}
+
 function telemetry(
   sensor_id: string,
   obj: Record<string, unknown>,
@@ -263,28 +278,27 @@ function telemetry(
     const p = validate(batchSchema, obj, 'telemetry batch');
     const period = 1000 / p.rate_hz;
     const seq = p.seq ?? null;
+    // One reading for the whole batch: the sensor's health, not a field of each sample.
+    const status = health(p).status;
     if (obj.t0 !== undefined && obj.t0 !== null) {
       // t0 stamps the first sample of the batch.
       const start = wireTime(obj, receivedAt, 't0');
       return {
         samples: spaced(sensor_id, p.samples, start + (p.samples.length - 1) * period, period, seq),
-        status: null,
+        status,
       };
     }
     const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
-    return { samples: spaced(sensor_id, p.samples, end, period, seq), status: null };
+    return { samples: spaced(sensor_id, p.samples, end, period, seq), status };
   }
   const p = validate(sampleSchema, obj, 'telemetry sample');
   const ts = wireTime(obj, receivedAt, 'ts', 'timestamp');
-  const status: Record<string, unknown> = {};
-  if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
-  const temp = p.temperature_c ?? p.temperature;
-  if (temp !== undefined && temp !== null) status.temperature_c = temp;
+  const { status, temp } = health(p);
   const sample: ParsedSample = { sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z };
-  if (temp !== undefined && temp !== null) sample.extra = { temp_c: temp };
+  if (temp !== null) sample.extra = { temp_c: temp };
   return {
     samples: [sample],
-    status: Object.keys(status).length ? status : null,
+    status,
   };
 }
 
