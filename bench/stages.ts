@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { createCore } from '../src-main/core';
 import { openDb } from '../src-main/store/db';
 import { messageHash, Store, type StoreItem } from '../src-main/store/store';
+import { bytesToHex, encodeBt50Notification } from '../src-shared/decoders/bt50';
 import { parseMessage } from '../src-shared/ingest';
 import { diskWriteBytes } from './lib';
 import { PLUGINS } from '../src-main/plugins';
@@ -44,6 +45,41 @@ function messages(n: number, salt: number): { topic: string; payload: Buffer }[]
         x: Math.round((Math.random() - 0.5) * 2000) / 1000,
         y: Math.round((Math.random() - 0.5) * 2000) / 1000,
         z: 9.81,
+      }),
+    ),
+  }));
+}
+
+/** Whole BT50 notifications as the BLE bridge forwards them: 128 bytes, four records each. */
+function bt50Messages(n: number, salt: number): { topic: string; payload: Buffer }[] {
+  const t = Date.now();
+  const r = (k: number) => Math.round((Math.random() - 0.5) * k);
+  return Array.from({ length: n }, (_, i) => ({
+    topic: `leadville/sensor/s-${i % SENSORS}/telemetry`,
+    payload: Buffer.from(
+      JSON.stringify({
+        seq: (salt * 1e7 + i) * 4,
+        ts: new Date(t + i).toISOString(),
+        rate_hz: 200,
+        raw_hex: bytesToHex(
+          encodeBt50Notification(
+            Array.from({ length: 4 }, () => ({
+              vx: r(40),
+              vy: r(40),
+              vz: r(40),
+              angleX: r(10),
+              angleY: r(10),
+              angleZ: 90,
+              temperatureC: 21.5 + r(2) / 10,
+              dx: r(100),
+              dy: r(100),
+              dz: r(100),
+              fx: r(200),
+              fy: r(200),
+              fz: r(200),
+            })),
+          ),
+        ),
       }),
     ),
   }));
@@ -198,9 +234,9 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
   );
   const variants: [string, string][] = [
     ['as shipped', ''],
-    ['without samples(sensor_id, ts)', 'DROP INDEX samples_sensor_ts;'],
+    ['without samples(received_at)', 'DROP INDEX samples_received;'],
     ['without UNIQUE(hash) dedup index', RECREATE_MESSAGES_WITHOUT_UNIQUE],
-    ['without both', `DROP INDEX samples_sensor_ts; ${RECREATE_MESSAGES_WITHOUT_UNIQUE}`],
+    ['without both', `DROP INDEX samples_received; ${RECREATE_MESSAGES_WITHOUT_UNIQUE}`],
   ];
   for (const [label, ddl] of variants) {
     const xs: number[] = [];
@@ -241,4 +277,54 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
       `  ${label.padEnd(35)}${xs.map((x) => x.toFixed(2).padStart(W + 4)).join('')}${kb.map((x) => x.toFixed(2).padStart(W + 4)).join('')}`,
     );
   }
+}
+
+// ---- BT50 raw notifications: what a BLE-bridged sensor sends (four records per message)
+{
+  out();
+  out('BT50 notifications (128 bytes, 4 records each): parse and Store.commit');
+  const BT_BATCHES = [20, 2000];
+  out(
+    '  batch size →                       ' +
+      BT_BATCHES.map((b) => `${b} µs/msg`.padStart(W + 4)).join('') +
+      BT_BATCHES.map((b) => `${b} KB/msg`.padStart(W + 4)).join(''),
+  );
+  const msgs = bt50Messages(N, 6);
+  const now = Date.now();
+  for (const m of msgs.slice(0, 2000)) parseMessage(m.topic, m.payload, now, opts);
+  const parse = time(() => {
+    for (const m of msgs) parseMessage(m.topic, m.payload, now, opts);
+  });
+  const xs: number[] = [];
+  const kb: number[] = [];
+  for (const b of BT_BATCHES) {
+    const store = new Store(join(tmp, `bt50-${b}`));
+    const items: StoreItem[] = bt50Messages(N, 7 + b).map((m) => {
+      const r = parseMessage(m.topic, m.payload, now, opts);
+      if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
+      return {
+        type: 'accept',
+        family: 'range',
+        topic: m.topic,
+        payload: m.payload,
+        qos: 0,
+        retained: false,
+        receivedAt: now,
+        events: r.events,
+        samples: r.samples,
+      };
+    });
+    const before = diskWriteBytes(process.pid) ?? 0;
+    xs.push(
+      time(() => {
+        for (let i = 0; i < items.length; i += b) store.commit(items.slice(i, i + b));
+      }) / N,
+    );
+    store.close();
+    kb.push(((diskWriteBytes(process.pid) ?? 0) - before) / 1024 / N);
+  }
+  out(`  parseMessage                       ${us(parse, N)}`);
+  out(
+    `  ${'Store.commit'.padEnd(35)}${xs.map((x) => x.toFixed(2).padStart(W + 4)).join('')}${kb.map((x) => x.toFixed(2).padStart(W + 4)).join('')}`,
+  );
 }

@@ -240,7 +240,8 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
     'devices.list': () => ({ devices: devices.devices() }),
     'sensors.list': () => ({ sensors: devices.sensors() }),
     'clients.list': () => ({ clients: broker.clients() }),
-    'telemetry.recent': (req) => store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000),
+    'telemetry.recent': (req) =>
+      store.recentSamples(req.sensor_id, Date.now() - (req.seconds ?? 10) * 1000, undefined, req.extra),
   };
 
   const ctx: ModuleContext = {

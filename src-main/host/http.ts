@@ -98,7 +98,7 @@ export function samplesAsEvents(batch: CommittedBatch): MarshalEvent[] {
     ts: toIso(s.ts),
     received_at: toIso(s.received_at),
     topic: s.topic,
-    data: { sensor_id: s.sensor_id, seq: s.seq, x: s.x, y: s.y, z: s.z },
+    data: { sensor_id: s.sensor_id, seq: s.seq, x: s.x, y: s.y, z: s.z, ...s.extra },
   }));
 }
 

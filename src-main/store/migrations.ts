@@ -136,6 +136,25 @@ export const SPINE_MIGRATIONS: Migration[] = [
       ALTER TABLE samples ADD COLUMN msg_hash BLOB;
     `,
   },
+  {
+    version: 6,
+    name: 'samples-record-fields',
+    sql: `
+      -- Everything else a sensor record holds besides the axes (a BT50 record's temperature,
+      -- angles, displacement and frequency), NULL when the sample carried none. Columns rather
+      -- than JSON: a NULL costs one header byte, and each field can be queried and aggregated.
+      ALTER TABLE samples ADD COLUMN temp_c REAL;
+      ALTER TABLE samples ADD COLUMN angle_x REAL;
+      ALTER TABLE samples ADD COLUMN angle_y REAL;
+      ALTER TABLE samples ADD COLUMN angle_z REAL;
+      ALTER TABLE samples ADD COLUMN disp_x REAL;
+      ALTER TABLE samples ADD COLUMN disp_y REAL;
+      ALTER TABLE samples ADD COLUMN disp_z REAL;
+      ALTER TABLE samples ADD COLUMN freq_x REAL;
+      ALTER TABLE samples ADD COLUMN freq_y REAL;
+      ALTER TABLE samples ADD COLUMN freq_z REAL;
+    `,
+  },
 ];
 
 /** The spine's and the given capabilities' migrations, checked for version clashes. */

@@ -107,33 +107,75 @@ describe('Store', () => {
     expect(store.counter('unhandled')).toBe(2);
   });
 
-  it('folds raw samples older than the window into one row per second', () => {
-    const samples = Array.from({ length: 100 }, (_, i) => ({
-      sensor_id: 's1',
-      ts: 10_000 + i * 20,
-      seq: i,
-      x: i % 2 ? 5 : -3,
-      y: 0,
-      z: 1,
-    }));
-    store.commit([
-      {
-        type: 'accept',
-        family: 'range',
-        topic: 'leadville/sensor/s1/telemetry',
-        payload: enc('batch'),
-        qos: 0,
-        retained: false,
-        receivedAt: 12_000,
-        events: [],
-        samples,
-      },
-    ]);
-    const folded = store.downsample(11_000);
+  const telemetryBatch = (
+    receivedAt: number,
+    samples: Extract<StoreItem, { type: 'accept' }>['samples'],
+  ): StoreItem => ({
+    type: 'accept',
+    family: 'range',
+    topic: 'leadville/sensor/s1/telemetry',
+    payload: enc(`batch ${receivedAt} ${samples[0]?.ts}`),
+    qos: 0,
+    retained: false,
+    receivedAt,
+    events: [],
+    samples,
+  });
+  const rawCount = () => (store.db.prepare('SELECT COUNT(*) AS n FROM samples').get() as { n: number }).n;
+
+  it('folds raw samples received before the window into one row per second', () => {
+    const samples = (from: number) =>
+      Array.from({ length: 50 }, (_, i) => ({
+        sensor_id: 's1',
+        ts: from + i * 20,
+        seq: i,
+        x: i % 2 ? 5 : -3,
+        y: 0,
+        z: 1,
+      }));
+    store.commit([telemetryBatch(11_000, samples(10_000)), telemetryBatch(12_000, samples(11_000))]);
+    const folded = store.downsample(11_500);
     expect(folded).toBe(50);
     const rows = store.db.prepare('SELECT ts, n, x_min, x_max, peak FROM samples_1s').all();
     expect(rows).toEqual([{ ts: 10_000, n: 50, x_min: -3, x_max: 5, peak: 5 }]);
-    expect((store.db.prepare('SELECT COUNT(*) AS n FROM samples').get() as { n: number }).n).toBe(50);
+    expect(rawCount()).toBe(50);
+  });
+
+  it('keeps raw samples by receive time whatever the device clock says', () => {
+    const HOUR = 3_600_000;
+    const now = Date.parse('2026-03-01T10:00:00Z');
+    const sample = (ts: number, seq: number) => ({ sensor_id: 's1', ts, seq, x: 1, y: 2, z: 3 });
+    // A bridge without a real-time clock stamps 61 minutes behind; another runs 2 hours ahead.
+    store.commit([
+      telemetryBatch(now, [sample(now - 61 * 60_000, 1), sample(now - 61 * 60_000 + 5, 2)]),
+      telemetryBatch(now + 1, [sample(now + 2 * HOUR, 3)]),
+    ]);
+    // The core folds what was received more than the window (60 minutes) ago.
+    const foldAt = (clock: number) => store.downsample(clock - HOUR);
+    // 7 s after they arrived nothing has aged yet.
+    expect(foldAt(now + 7_000)).toBe(0);
+    expect(rawCount()).toBe(3);
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM samples_1s').get()).toEqual({ n: 0 });
+    // Once received more than the window ago, all of them fold, the one stamped ahead included.
+    expect(foldAt(now + HOUR + 2)).toBe(3);
+    expect(rawCount()).toBe(0);
+    expect(store.db.prepare('SELECT ts, n FROM samples_1s ORDER BY ts').all()).toEqual([
+      { ts: now - 61 * 60_000, n: 2 },
+      { ts: now + 2 * HOUR, n: 1 },
+    ]);
+  });
+
+  it('folds a backlog in chunks of at most maxRows', () => {
+    const sample = (i: number) => ({ sensor_id: 's1', ts: 1_000 + i, seq: i, x: 1, y: 1, z: 1 });
+    store.commit([
+      telemetryBatch(100, [sample(0), sample(1), sample(2)]),
+      telemetryBatch(200, [sample(3), sample(4)]),
+    ]);
+    expect(store.downsample(1_000, 2)).toBe(2);
+    expect(store.downsample(1_000, 2)).toBe(2);
+    expect(store.downsample(1_000, 2)).toBe(1);
+    expect(store.downsample(1_000, 2)).toBe(0);
+    expect(store.db.prepare('SELECT ts, n FROM samples_1s').all()).toEqual([{ ts: 1_000, n: 5 }]);
   });
 
   it('rolls a failed batch back entirely', () => {
@@ -213,5 +255,71 @@ describe('telemetry storage', () => {
     expect(() => store.commit([telemetry('{"seq":2,"x":1,"y":2,"z":3}'), bad])).toThrow();
     const [retry] = store.commit([telemetry('{"seq":2,"x":1,"y":2,"z":3}')]);
     expect(retry!.duplicate).toBe(false);
+  });
+});
+
+describe('sample record fields', () => {
+  const item = (samples: Extract<StoreItem, { type: 'accept' }>['samples']): StoreItem => ({
+    type: 'accept',
+    family: 'range',
+    topic: 'leadville/sensor/bt50-1/telemetry',
+    payload: enc(JSON.stringify(samples)),
+    qos: 0,
+    retained: false,
+    receivedAt: 5_000,
+    events: [],
+    samples,
+  });
+  const record = {
+    temp_c: 22.35,
+    angle_x: 0.5,
+    angle_y: -0.25,
+    angle_z: 90,
+    disp_x: 91,
+    disp_y: 122,
+    disp_z: 104,
+    freq_x: 0,
+    freq_y: 3,
+    freq_z: 0,
+  };
+
+  it('keeps what a record holds besides the axes, per sample, and leaves absent fields out', () => {
+    store.commit([
+      item([
+        { sensor_id: 'bt50-1', ts: 4_990, seq: 1, x: 4, y: 9, z: 9, extra: record },
+        { sensor_id: 'bt50-1', ts: 4_995, seq: 2, x: 1, y: 1, z: 1, extra: { temp_c: 21 } },
+        { sensor_id: 'bt50-1', ts: 5_000, seq: 3, x: 0, y: 0, z: 0 },
+      ]),
+    ]);
+    const listed = store.listEvents({ kind: 'sensor.sample', device_id: 'bt50-1', limit: 10 }).reverse();
+    expect(listed.map((e) => e.data)).toEqual([
+      { sensor_id: 'bt50-1', seq: 1, x: 4, y: 9, z: 9, ...record },
+      { sensor_id: 'bt50-1', seq: 2, x: 1, y: 1, z: 1, temp_c: 21 },
+      { sensor_id: 'bt50-1', seq: 3, x: 0, y: 0, z: 0 },
+    ]);
+    // Queryable in SQL as columns.
+    expect(
+      store.db
+        .prepare('SELECT AVG(temp_c) AS t, MAX(freq_y) AS f FROM samples WHERE sensor_id = ?')
+        .get('bt50-1'),
+    ).toEqual({ t: (22.35 + 21) / 2, f: 3 });
+  });
+
+  it('returns them from recentSamples only when asked, in the order of the tuples', () => {
+    store.commit([
+      item([
+        { sensor_id: 'bt50-1', ts: 4_990, seq: 1, x: 4, y: 9, z: 9, extra: record },
+        { sensor_id: 'bt50-1', ts: 5_000, seq: 2, x: 0, y: 0, z: 0 },
+      ]),
+    ]);
+    expect(store.recentSamples('bt50-1', 0)).toEqual({
+      sensors: {
+        'bt50-1': [
+          [4_990, 4, 9, 9],
+          [5_000, 0, 0, 0],
+        ],
+      },
+    });
+    expect(store.recentSamples('bt50-1', 0, 100, true).extra).toEqual({ 'bt50-1': [record, null] });
   });
 });

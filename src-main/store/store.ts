@@ -1,7 +1,8 @@
 import { hash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
+import type { EventKind, MarshalEvent, SampleExtra } from '../../src-shared/events/model';
+import { SAMPLE_EXTRA_FIELDS } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import type { ParsedEvent, ParsedSample, RejectCode } from '../../src-shared/ingest';
 import { payloadPreview, redactSecrets } from '../../src-shared/ingest';
@@ -100,6 +101,24 @@ function rowToEvent(r: EventRow, rangePrefix: string): MarshalEvent {
   };
 }
 
+const EXTRA_COLUMNS = SAMPLE_EXTRA_FIELDS.join(', ');
+type ExtraRow = Record<(typeof SAMPLE_EXTRA_FIELDS)[number], number | null>;
+
+/** The fields a sample row holds besides its axes, without the ones it never had. */
+function rowExtra(r: ExtraRow): SampleExtra {
+  const out: SampleExtra = {};
+  for (const k of SAMPLE_EXTRA_FIELDS) {
+    const v = r[k];
+    if (v !== null) out[k] = v;
+  }
+  return out;
+}
+
+function rowExtraOrNull(r: ExtraRow): SampleExtra | null {
+  const e = rowExtra(r);
+  return Object.keys(e).length ? e : null;
+}
+
 export class Store {
   readonly db: Db;
   readonly path: string;
@@ -126,6 +145,10 @@ export class Store {
       ),
       insertSample: db.prepare(
         'INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id, msg_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      // A second statement, so samples that carry only their axes bind no extra parameters.
+      insertSampleExtra: db.prepare(
+        `INSERT INTO samples (sensor_id, ts, received_at, seq, x, y, z, message_id, msg_hash, ${SAMPLE_EXTRA_FIELDS.join(', ')}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ${SAMPLE_EXTRA_FIELDS.map(() => '?').join(', ')})`,
       ),
       insertReject: db.prepare(
         'INSERT INTO rejects (topic, received_at, reason_code, reason, payload, payload_size) VALUES (?, ?, ?, ?, ?, ?)',
@@ -284,17 +307,42 @@ export class Store {
         });
       }
       for (const s of item.samples) {
-        this.stmt.insertSample.run(
-          s.sensor_id,
-          s.ts,
-          item.receivedAt,
-          s.seq,
-          s.x,
-          s.y,
-          s.z,
-          messageId,
-          telemetryHash,
-        );
+        const e = s.extra;
+        if (e === undefined) {
+          this.stmt.insertSample.run(
+            s.sensor_id,
+            s.ts,
+            item.receivedAt,
+            s.seq,
+            s.x,
+            s.y,
+            s.z,
+            messageId,
+            telemetryHash,
+          );
+        } else {
+          this.stmt.insertSampleExtra.run(
+            s.sensor_id,
+            s.ts,
+            item.receivedAt,
+            s.seq,
+            s.x,
+            s.y,
+            s.z,
+            messageId,
+            telemetryHash,
+            e.temp_c ?? null,
+            e.angle_x ?? null,
+            e.angle_y ?? null,
+            e.angle_z ?? null,
+            e.disp_x ?? null,
+            e.disp_y ?? null,
+            e.disp_z ?? null,
+            e.freq_x ?? null,
+            e.freq_y ?? null,
+            e.freq_z ?? null,
+          );
+        }
         telemetryHash = null;
       }
       add('events_stored', events.length);
@@ -454,8 +502,8 @@ export class Store {
       where.push('s.id < ?');
       args.push(q.before);
     }
-    const sql = `SELECT s.id, s.sensor_id, s.ts, s.received_at, s.seq, s.x, s.y, s.z, m.topic FROM samples s LEFT JOIN messages m ON m.id = s.message_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, q.limit) as {
+    const sql = `SELECT s.id, s.sensor_id, s.ts, s.received_at, s.seq, s.x, s.y, s.z, ${EXTRA_COLUMNS}, m.topic FROM samples s LEFT JOIN messages m ON m.id = s.message_id ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY s.id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, q.limit) as (ExtraRow & {
       id: number;
       sensor_id: string;
       ts: number;
@@ -465,7 +513,7 @@ export class Store {
       y: number;
       z: number;
       topic: string | null;
-    }[];
+    })[];
     return rows.map((r) => ({
       id: r.id,
       kind: 'sensor.sample',
@@ -474,7 +522,7 @@ export class Store {
       ts: toIso(r.ts),
       received_at: toIso(r.received_at),
       topic: r.topic ?? `${this.rangePrefix}/sensor/${r.sensor_id}/telemetry`,
-      data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z },
+      data: { sensor_id: r.sensor_id, seq: r.seq, x: r.x, y: r.y, z: r.z, ...rowExtra(r) },
     }));
   }
 
@@ -494,25 +542,32 @@ export class Store {
     };
   }
 
-  recentSamples(sensorId: string, sinceMs: number, limit = 20_000): SampleBatch {
+  /** The sensor's samples received since `sinceMs`, oldest first; with `extra`, what else each held. */
+  recentSamples(sensorId: string, sinceMs: number, limit = 20_000, extra = false): SampleBatch {
     const rows = this.db
       .prepare(
         // By receive time: the indexed column, and right even when a device's clock is off.
-        'SELECT ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? ORDER BY id DESC LIMIT ?',
+        `SELECT ts, x, y, z${extra ? `, ${EXTRA_COLUMNS}` : ''} FROM samples WHERE received_at >= ? AND sensor_id = ? ORDER BY id DESC LIMIT ?`,
       )
-      .all(sinceMs, sensorId, limit) as { ts: number; x: number; y: number; z: number }[];
+      .all(sinceMs, sensorId, limit) as (ExtraRow & { ts: number; x: number; y: number; z: number })[];
     rows.reverse();
-    return { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
+    const batch: SampleBatch = { sensors: { [sensorId]: rows.map((r) => [r.ts, r.x, r.y, r.z]) } };
+    if (extra) batch.extra = { [sensorId]: rows.map((r) => rowExtraOrNull(r)) };
+    return batch;
   }
 
   /**
-   * Raw samples older than the window become one row per sensor per second (min/max/avg per axis
-   * and the peak magnitude); their raw telemetry messages go with them.
+   * Raw samples received before `olderThan` become one row per sensor per second of their own
+   * time (min/max/avg per axis and the peak magnitude); their raw telemetry messages go with them.
+   * Age is the receive time: a device clock that is off (a bridge without a real-time clock) must
+   * neither fold fresh samples at once nor keep old ones forever. At most `maxRows` per call.
    */
   downsample(olderThan: number, maxRows = 200_000): number {
     return this.db.transaction(() => {
       const bound = this.db
-        .prepare('SELECT MAX(id) AS id FROM (SELECT id FROM samples WHERE ts < ? ORDER BY id LIMIT ?)')
+        .prepare(
+          'SELECT MAX(id) AS id FROM (SELECT id FROM samples WHERE received_at < ? ORDER BY received_at LIMIT ?)',
+        )
         .get(olderThan, maxRows) as { id: number | null };
       if (bound.id === null) return 0;
       this.db
@@ -520,7 +575,7 @@ export class Store {
           `INSERT INTO samples_1s (sensor_id, ts, n, x_min, x_max, x_avg, y_min, y_max, y_avg, z_min, z_max, z_avg, peak)
            SELECT sensor_id, (ts / 1000) * 1000 AS sec, COUNT(*), MIN(x), MAX(x), AVG(x), MIN(y), MAX(y), AVG(y), MIN(z), MAX(z), AVG(z),
                   MAX(MAX(ABS(x), ABS(y), ABS(z)))
-           FROM samples WHERE id <= ? AND ts < ? GROUP BY sensor_id, sec
+           FROM samples WHERE id <= ? AND received_at < ? GROUP BY sensor_id, sec
            ON CONFLICT(sensor_id, ts) DO UPDATE SET
              x_min = MIN(x_min, excluded.x_min), x_max = MAX(x_max, excluded.x_max),
              x_avg = (x_avg * n + excluded.x_avg * excluded.n) / (n + excluded.n),
@@ -532,7 +587,7 @@ export class Store {
         )
         .run(bound.id, olderThan);
       const gone = this.db
-        .prepare('DELETE FROM samples WHERE id <= ? AND ts < ?')
+        .prepare('DELETE FROM samples WHERE id <= ? AND received_at < ?')
         .run(bound.id, olderThan).changes;
       // Raw telemetry messages age out with their samples, so dedup covers the raw window only.
       // Only the slice since the last fold is scanned: kept (non-telemetry) messages are not revisited.

@@ -137,9 +137,11 @@ describe('BT50 driver', () => {
     const a = parse(emitted[0]!);
     const b = parse(emitted[1]!);
     if (a.outcome !== 'events' || b.outcome !== 'events') throw new Error('expected events');
-    expect(a.samples).toEqual([{ sensor_id: 'plate-3', ts: T0 + 1000, seq: 0, x: 17, y: 22, z: 2 }]);
+    expect(a.samples).toMatchObject([{ sensor_id: 'plate-3', ts: T0 + 1000, seq: 0, x: 17, y: 22, z: 2 }]);
+    expect(a.samples[0]!.extra).toMatchObject({ temp_c: 27.9, disp_x: 67, freq_z: 37 });
     expect(a.statuses![0]!.data.temperature_c).toBeCloseTo(27.9, 10);
-    expect(b.samples).toEqual([{ sensor_id: 'plate-3', ts: T0 + 1020, seq: 1, x: 4, y: 9, z: 9 }]);
+    expect(b.samples).toMatchObject([{ sensor_id: 'plate-3', ts: T0 + 1020, seq: 1, x: 4, y: 9, z: 9 }]);
+    expect(b.samples[0]!.extra).toMatchObject({ temp_c: 22.35, disp_y: 122, freq_y: 3 });
     expect(b.statuses![0]!.data.temperature_c).toBeCloseTo(22.35, 10);
   });
 

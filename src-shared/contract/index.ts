@@ -49,7 +49,11 @@ const spineCommandSchemas = {
   'sensors.list': empty,
   'clients.list': empty,
   'telemetry.recent': z
-    .object({ sensor_id: deviceId, seconds: z.number().min(1).max(3600).optional() })
+    .object({
+      sensor_id: deviceId,
+      seconds: z.number().min(1).max(3600).optional(),
+      extra: z.boolean().optional(),
+    })
     .strict(),
 };
 

@@ -1,4 +1,4 @@
-import type { EventKind, MarshalEvent, SampleTuple } from '../events/model';
+import type { EventKind, MarshalEvent, SampleExtra, SampleTuple } from '../events/model';
 
 export type ComponentState = 'up' | 'down' | 'starting' | 'degraded';
 
@@ -128,4 +128,10 @@ export interface MonitorBatch {
 export interface SampleBatch {
   /** sensor id → samples in time order. */
   sensors: Record<string, SampleTuple[]>;
+  /**
+   * Only when asked for (`telemetry.recent` with `extra: true`): sensor id → per sample, in the
+   * same order, what else its record held (a BT50 record's temperature, angles, displacement,
+   * frequency), or null.
+   */
+  extra?: Record<string, (SampleExtra | null)[]>;
 }

@@ -93,3 +93,33 @@ export type NewEvent<D = Record<string, unknown>> = Omit<MarshalEvent<D>, 'id'>;
 
 /** A compact telemetry sample for charts: [t_ms_epoch, x, y, z]. */
 export type SampleTuple = [number, number, number, number];
+
+/**
+ * What a sample carries besides its three axes: a BT50 record's temperature (°C), angles (°),
+ * vibration displacement (µm) and frequency (Hz); a plain sample may carry a temperature only.
+ */
+export interface SampleExtra {
+  temp_c?: number;
+  angle_x?: number;
+  angle_y?: number;
+  angle_z?: number;
+  disp_x?: number;
+  disp_y?: number;
+  disp_z?: number;
+  freq_x?: number;
+  freq_y?: number;
+  freq_z?: number;
+}
+
+export const SAMPLE_EXTRA_FIELDS = [
+  'temp_c',
+  'angle_x',
+  'angle_y',
+  'angle_z',
+  'disp_x',
+  'disp_y',
+  'disp_z',
+  'freq_x',
+  'freq_y',
+  'freq_z',
+] as const satisfies readonly (keyof SampleExtra)[];

@@ -129,6 +129,26 @@ describe('sensor_data', () => {
     expect(events(parse('devices/gw-1/sensor_data', { temp: 21 }))[0]!.ts).toBe(RX);
   });
 
+  it('takes a top-level number as a reading only when it is a known metric', () => {
+    const ev = events(
+      parse('devices/gw-1/sensor_data', {
+        id: 5,
+        count: 12,
+        uptime: 3600,
+        humidity: 85.3,
+        fruiting: { temp: 24.5 },
+        timestamp: 1771329570,
+      }),
+    );
+    expect(ev.map((e) => [e.data.zone, e.data.metric, e.data.value])).toEqual([
+      ['default', 'humidity', 85.3],
+      ['fruiting', 'temp', 24.5],
+    ]);
+    expect(reject(parse('devices/gw-1/sensor_data', { id: 5, timestamp: 1771329570 })).reason).toContain(
+      'no numeric reading',
+    );
+  });
+
   it('keeps hostile zone names verbatim but caps their length', () => {
     expect(events(parse('devices/gw-1/sensor_data', { '<b>room</b>': { temp: 20 } }))[0]!.data.zone).toBe(
       '<b>room</b>',

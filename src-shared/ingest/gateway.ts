@@ -103,9 +103,10 @@ export interface GatewayReading {
 }
 
 /**
- * Every numeric reading in a sensor_data body: `{zone: {metric: number}}` per zone, and bare
- * top-level numbers (zone DEFAULT_ZONE). Non-numeric values (null from a failed sensor, text) are
- * skipped; a body with no reading at all is a reject.
+ * Every numeric reading in a sensor_data body: `{zone: {metric: number}}` per zone (the gateway's
+ * own shape), and top-level numbers of known metrics (zone DEFAULT_ZONE) — any other top-level
+ * number (an `id`, a counter) is not a measurement. Non-numeric values (null from a failed
+ * sensor, text, "NaN") are skipped; a body with no reading at all is a reject.
  */
 export function sensorReadings(deviceId: string, obj: Record<string, unknown>, ts: number): GatewayReading[] {
   const out: GatewayReading[] = [];
@@ -127,7 +128,7 @@ export function sensorReadings(deviceId: string, obj: Record<string, unknown>, t
     if (isPlainObject(v)) {
       checkName(key, 'zone');
       for (const [metric, x] of Object.entries(v)) if (isFiniteNumber(x)) push(key, metric, x);
-    } else if (isFiniteNumber(v)) {
+    } else if (isFiniteNumber(v) && metricUnit(key) !== undefined) {
       push(DEFAULT_ZONE, key, v);
     }
   }

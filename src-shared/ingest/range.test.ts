@@ -49,6 +49,40 @@ describe('timer events', () => {
     ]);
   });
 
+  it('rejects a shot whose time is there but not a number, with the field in the reason', () => {
+    for (const time of ['NaN', 'Infinity', '-Infinity', 'abc', '']) {
+      const r = reject(parse('leadville/timer/events', { event_type: 'SHOT', time }));
+      expect(r.code).toBe('schema');
+      expect(r.reason).toContain('time');
+    }
+    // JSON has no NaN, but an overflowing literal parses to Infinity.
+    expect(reject(parse('leadville/timer/events', '{"event_type": "SHOT", "time": 1e999}')).reason).toContain(
+      'time',
+    );
+    expect(
+      reject(parse('leadville/timer/events', { event_type: 'SHOT', time: 2.5, split: 'NaN' })).reason,
+    ).toContain('split');
+    expect(
+      reject(parse('leadville/timer/events', { event_type: 'SHOT', data: { shot_time_ms: 'Infinity' } }))
+        .reason,
+    ).toContain('shot_time_ms');
+  });
+
+  it('still accepts a shot with no time at all (the MAIN tree sends none) and ignores broken JSON times beside a frame', () => {
+    const plain = events(
+      parse('timer/events', { event_type: 'SHOT', source: 'timer', sequence: 2, shot_number: 1 }),
+    );
+    expect(plain.events[0]!.data.time_ms).toBeUndefined();
+    const framed = events(
+      parse('leadville/timer/events', {
+        event_type: 'SHOT',
+        raw_hex: '01030202015c00a800b4015c0002',
+        time: 'NaN',
+      }),
+    );
+    expect(framed.events[0]!.data).toMatchObject({ time_ms: 3480, split_ms: 1680 });
+  });
+
   it('reads a nested shot with centiseconds as integers', () => {
     const r = events(
       parse('leadville/timer/events', {
@@ -148,7 +182,15 @@ describe('sensor telemetry', () => {
       }),
     );
     expect(r.samples).toEqual([
-      { sensor_id: 'bt50-01', ts: Date.parse('2026-02-17T12:00:01Z'), seq: 7, x: 1.5, y: -2, z: 0 },
+      {
+        sensor_id: 'bt50-01',
+        ts: Date.parse('2026-02-17T12:00:01Z'),
+        seq: 7,
+        x: 1.5,
+        y: -2,
+        z: 0,
+        extra: { temp_c: 21.5 },
+      },
     ]);
     // Health inside telemetry feeds the device registry; it is not a stored event per sample.
     expect(r.events).toEqual([]);
@@ -176,6 +218,21 @@ describe('sensor telemetry', () => {
       [t0 + 20, 101, 4],
       [t0 + 40, 102, 7],
     ]);
+  });
+
+  it('takes the battery and temperature a batch carries as the sensor’s health', () => {
+    const r = events(
+      parse('leadville/sensor/s2/telemetry', {
+        rate_hz: 100,
+        samples: [[0, 0, 0]],
+        battery: 64,
+        temperature: 19.5,
+      }),
+    );
+    expect(r.statuses).toEqual([
+      { device_id: 's2', data: { sensor_id: 's2', battery: 64, temperature_c: 19.5 } },
+    ]);
+    expect(r.events).toEqual([]);
   });
 
   it('ends a batch without t0 at the receive time, newest last', () => {
@@ -212,6 +269,48 @@ describe('sensor telemetry', () => {
     ]);
     expect(r.samples.at(-1)!.ts).toBe(Date.parse('2026-02-17T12:00:00Z'));
     expect(r.statuses![0]!.data).toMatchObject({ temperature_c: 22.35 });
+  });
+
+  it('keeps everything else each BT50 record holds on its sample', () => {
+    // Two hand-decoded records (domain.md §3): angle = raw × 180 / 32768, temperature = raw / 100.
+    const rec1 = '5561110016000200020000000100e60a430047000a00250025002500';
+    const rec2 = '5561040009000900170017001000bb085b007a006800000003000000';
+    const pad = '00000000';
+    const r = events(
+      parse('leadville/sensor/bt50-03/telemetry', {
+        ts: '2026-02-17T12:00:00Z',
+        rate_hz: 50,
+        raw_hex: rec1 + pad + rec2 + pad + rec1 + pad + rec2 + pad,
+      }),
+    );
+    const deg = (raw: number) => (raw * 180) / 32768;
+    const first = {
+      temp_c: 27.9,
+      angle_x: deg(2),
+      angle_y: 0,
+      angle_z: deg(1),
+      disp_x: 67,
+      disp_y: 71,
+      disp_z: 10,
+      freq_x: 37,
+      freq_y: 37,
+      freq_z: 37,
+    };
+    const second = {
+      temp_c: 22.35,
+      angle_x: deg(23),
+      angle_y: deg(23),
+      angle_z: deg(16),
+      disp_x: 91,
+      disp_y: 122,
+      disp_z: 104,
+      freq_x: 0,
+      freq_y: 3,
+      freq_z: 0,
+    };
+    expect(r.samples.map((s) => s.extra)).toEqual([first, second, first, second]);
+    // The notification's four temperatures, one per record.
+    expect(r.samples.map((s) => s.extra?.temp_c)).toEqual([27.9, 22.35, 27.9, 22.35]);
   });
 
   it('rejects wrong types, missing axes, bad ids and raw_hex without records', () => {
@@ -267,6 +366,24 @@ describe('statuses, impacts, shots and runs', () => {
         sensor_id: 'bt50-02',
       },
     });
+  });
+
+  it('drops numbers JSON cannot hold (an overflowing 1e999) from free-form fields, keeping the rest', () => {
+    const status = events(
+      parse(
+        'leadville/sensor/bt50-02/status',
+        '{"battery": 1e999, "temperature": -1e999, "rssi": -61, "fw": "1.2"}',
+      ),
+    ).events[0]!.data;
+    expect(status).toEqual({ rssi: -61, fw: '1.2', sensor_id: 'bt50-02' });
+    const run = events(
+      parse('leadville/run/r1/events', '{"event_type": "SCORE", "score": 1e999, "hits": 3}'),
+    );
+    expect(run.events[0]!.data).toEqual({ event_type: 'SCORE', hits: 3, run_id: 'r1' });
+    const t0 = events(
+      parse('leadville/detection/shots', '{"event_type": "T0", "data": {"timestamp_ns": 1e999}}'),
+    );
+    expect(t0.events[0]!.data).toEqual({ event_type: 'T0' });
   });
 
   it('reads timer status and system health', () => {

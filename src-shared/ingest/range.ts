@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { decodeAmgFrame, hexToBytes } from '../decoders/amg';
-import { decodeBt50Notification } from '../decoders/bt50';
+import { decodeBt50Notification, type Bt50Record } from '../decoders/bt50';
+import type { SampleExtra } from '../events/model';
 import { isValidDeviceId } from '../ids';
 import { parseWireTime } from '../events/time';
 import { flatten, fractionalKeys, parseJsonObjectText, validate } from './payload';
@@ -71,6 +72,16 @@ export function durationMs(
   fractional: ReadonlySet<string> = new Set(),
 ): number | undefined {
   for (const name of names) {
+    // A time that is there but not a number ("NaN", "Infinity", 1e999, text) is a broken
+    // reading: stored without it, a shot would look valid and carry no time.
+    for (const key of [`${name}_ms`, `${name}_cs`, `${name}_s`, `${name}_seconds`, name]) {
+      const v = obj[key];
+      if (v !== undefined && v !== null && !(typeof v === 'number' && Number.isFinite(v)))
+        throw new RejectError(
+          'schema',
+          `${key}: expected a finite number, got ${JSON.stringify(v ?? null).slice(0, 64)}`,
+        );
+    }
     const ms = obj[`${name}_ms`];
     if (typeof ms === 'number' && Number.isFinite(ms)) return Math.round(ms);
     const cs = obj[`${name}_cs`];
@@ -110,14 +121,16 @@ function timerEvent(
   const ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
   const device_id = deviceIdFrom(obj, 'timer', 'timer_id', 'device_id');
   let type: 'START' | 'SHOT' | 'STOP' = p.event_type === 'T0' ? 'START' : p.event_type;
+  // With the timer's own frame the bridge's times are never used, broken or not.
+  const duration = (names: string[]) => (p.raw_hex ? undefined : durationMs(obj, names, fractional));
   const data: Record<string, unknown> = {
     event_type: type,
     string_number: p.string_number ?? undefined,
     shot_number: p.shot_number ?? undefined,
     total_shots: p.total_shots ?? undefined,
-    time_ms: durationMs(obj, ['time', 'shot_time', 'time_since_start', 'elapsed'], fractional),
-    split_ms: durationMs(obj, ['split', 'split_time'], fractional),
-    first_shot_ms: durationMs(obj, ['first_shot', 'first_shot_time', 'first'], fractional),
+    time_ms: duration(['time', 'shot_time', 'time_since_start', 'elapsed']),
+    split_ms: duration(['split', 'split_time']),
+    first_shot_ms: duration(['first_shot', 'first_shot_time', 'first']),
     source: p.source ?? undefined,
   };
   if (p.raw_hex) {
@@ -170,6 +183,9 @@ const batchSchema = z.object({
     .array(z.tuple([finite, finite, finite]))
     .min(1)
     .max(MAX_BATCH_SAMPLES),
+  battery: optNum,
+  temperature: optNum,
+  temperature_c: optNum,
 });
 const rawSchema = z.object({
   seq: z.number().int().optional().nullable(),
@@ -197,6 +213,33 @@ function spaced(
     y,
     z,
   }));
+}
+
+function bt50Extra(r: Bt50Record): SampleExtra {
+  return {
+    temp_c: r.temperatureC,
+    angle_x: r.angleX,
+    angle_y: r.angleY,
+    angle_z: r.angleZ,
+    disp_x: r.dx,
+    disp_y: r.dy,
+    disp_z: r.dz,
+    freq_x: r.fx,
+    freq_y: r.fy,
+    freq_z: r.fz,
+  };
+}
+
+/** Battery and temperature carried inside telemetry, for the device registry. */
+function health(p: { battery?: number | null; temperature?: number | null; temperature_c?: number | null }): {
+  status: Record<string, unknown> | null;
+  temp: number | null;
+} {
+  const status: Record<string, unknown> = {};
+  if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
+  const temp = p.temperature_c ?? p.temperature ?? null;
+  if (temp !== null) status.temperature_c = temp;
+  return { status: Object.keys(status).length ? status : null, temp };
 }
 
 function telemetry(
@@ -227,6 +270,7 @@ function telemetry(
       1000 / rate,
       p.seq ?? null,
     );
+    for (let i = 0; i < samples.length; i++) samples[i]!.extra = bt50Extra(records[i]!);
     const last = records[records.length - 1]!;
     return { samples, status: { temperature_c: last.temperatureC } };
   }
@@ -234,26 +278,27 @@ function telemetry(
     const p = validate(batchSchema, obj, 'telemetry batch');
     const period = 1000 / p.rate_hz;
     const seq = p.seq ?? null;
+    // One reading for the whole batch: the sensor's health, not a field of each sample.
+    const status = health(p).status;
     if (obj.t0 !== undefined && obj.t0 !== null) {
       // t0 stamps the first sample of the batch.
       const start = wireTime(obj, receivedAt, 't0');
       return {
         samples: spaced(sensor_id, p.samples, start + (p.samples.length - 1) * period, period, seq),
-        status: null,
+        status,
       };
     }
     const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
-    return { samples: spaced(sensor_id, p.samples, end, period, seq), status: null };
+    return { samples: spaced(sensor_id, p.samples, end, period, seq), status };
   }
   const p = validate(sampleSchema, obj, 'telemetry sample');
   const ts = wireTime(obj, receivedAt, 'ts', 'timestamp');
-  const status: Record<string, unknown> = {};
-  if (p.battery !== undefined && p.battery !== null) status.battery = p.battery;
-  const temp = p.temperature_c ?? p.temperature;
-  if (temp !== undefined && temp !== null) status.temperature_c = temp;
+  const { status, temp } = health(p);
+  const sample: ParsedSample = { sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z };
+  if (temp !== null) sample.extra = { temp_c: temp };
   return {
-    samples: [{ sensor_id, ts, seq: p.seq ?? null, x: p.x, y: p.y, z: p.z }],
-    status: Object.keys(status).length ? status : null,
+    samples: [sample],
+    status,
   };
 }
 
@@ -305,11 +350,22 @@ function impact(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
 const looseObject = z.record(z.string(), z.unknown());
 const runEventSchema = z.object({ event_type: z.string().min(1).max(64) });
 
+/**
+ * Free-form fields are kept as sent, except numbers JSON cannot hold: an overflowing literal
+ * (`1e999`) parses to ±Infinity, which would reach the device registry as a battery level and be
+ * stored as null.
+ */
+function finiteFields(obj: Record<string, unknown>): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) if (typeof v !== 'number' || Number.isFinite(v)) data[k] = v;
+  return data;
+}
+
 /** Statuses keep their fields (flattened) plus normalized names the views rely on. */
 function statusData(raw: Record<string, unknown>): Record<string, unknown> {
   const obj = flatten(raw, 'status');
   validate(looseObject, obj, 'status');
-  const data: Record<string, unknown> = { ...obj };
+  const data = finiteFields(obj);
   const state = obj.connection ?? obj.state ?? obj.connection_state ?? obj.status;
   if (typeof state === 'string') data.state = state.slice(0, 64);
   else if (typeof obj.connected === 'boolean') data.state = obj.connected ? 'connected' : 'disconnected';
@@ -440,7 +496,7 @@ export function parseRange(
       return { outcome: 'events', family, events: [impact(obj, receivedAt)], samples: [] };
     }
     if (root === 'detection') {
-      const data = flatten(obj, 'data');
+      const data = finiteFields(flatten(obj, 'data'));
       return ev('shot.detected', deviceIdFrom(data, 'bridge', 'sensor_id', 'device_id'), data);
     }
     // run/{run_id}/events|status
@@ -448,7 +504,7 @@ export function parseRange(
     if (obj.source === 'marshal') return { outcome: 'unhandled' };
     const runId = idFromTopic(a, 'run id');
     if (b === 'events') {
-      const data = flatten(obj, 'data');
+      const data = finiteFields(flatten(obj, 'data'));
       const p = validate(runEventSchema, data, 'run event');
       return ev('run.event', runId, { ...data, event_type: p.event_type.toUpperCase(), run_id: runId });
     }

@@ -1,4 +1,4 @@
-import type { EventKind } from '../events/model';
+import type { EventKind, SampleExtra } from '../events/model';
 
 /** Why a message was rejected; counters are kept per code. */
 export type RejectCode =
@@ -28,6 +28,8 @@ export interface ParsedSample {
   x: number;
   y: number;
   z: number;
+  /** Everything else the sample's record held, when it held more than the axes. */
+  extra?: SampleExtra;
 }
 
 export type ParseResult =

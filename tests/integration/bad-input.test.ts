@@ -189,6 +189,43 @@ const cases: BadCase[] = [
     payload: json({ event_type: 'MISS', sensor_id: 's1' }),
     code: 'schema',
   },
+  // Times that are there but are no number: a shot without a time is meaningless.
+  {
+    name: 'shot time "NaN"',
+    topic: TE,
+    payload: json({ event_type: 'SHOT', time: 'NaN' }),
+    code: 'schema',
+    reason: /time/,
+  },
+  {
+    name: 'shot split "Infinity"',
+    topic: TE,
+    payload: json({ event_type: 'SHOT', shot_number: 2, time: 3.1, split: 'Infinity' }),
+    code: 'schema',
+    reason: /split/,
+  },
+  {
+    name: 'shot time overflowing to Infinity',
+    topic: TE,
+    payload: '{"event_type":"SHOT","time":1e999}',
+    code: 'schema',
+    reason: /time/,
+    via: 'mosquitto_pub',
+  },
+  {
+    name: 'gateway sensor_data whose only number is an id',
+    topic: 'devices/gw-bad-num/sensor_data',
+    payload: json({ id: 5, timestamp: 1743235200.5 }),
+    code: 'schema',
+    reason: /reading/,
+  },
+  {
+    name: 'gateway sensor_data readings as "NaN" strings',
+    topic: 'devices/gw-bad-num/sensor_data',
+    payload: json({ fruiting: { temp: 'NaN', humidity: 'Infinity' }, timestamp: 1743235200.5 }),
+    code: 'schema',
+    reason: /reading/,
+  },
   // Missing fields.
   {
     name: 'timer event without event_type',

@@ -278,3 +278,19 @@ describe('serial bridge through socat virtual ports', () => {
     }
   });
 });
+
+describe('listing serial ports', () => {
+  it('answers on a machine without udevadm, listing only device nodes that exist', async () => {
+    // No udevadm on the PATH, as on a fresh Debian image or in a container.
+    const serve = await startServe({ env: { PATH: join(dir, 'no-udevadm') } });
+    const listed = await http<{ ports: { path: string; configured: boolean }[] }>(
+      `${serve.httpUrl}/api/bridges/serial/available`,
+    );
+    expect(listed.status).toBe(200);
+    for (const p of listed.body.ports) {
+      expect(p.path.startsWith('/dev/')).toBe(true);
+      expect(existsSync(p.path)).toBe(true);
+      expect(p.configured).toBe(false);
+    }
+  });
+});

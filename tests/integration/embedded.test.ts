@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { api, cleanupServes, startServe, waitFor, type ApiEvent, type ServeHandle } from '../helpers/serve';
+import { rawContract } from '../helpers/contract';
 import { connectMqtt, mosquittoPub, mosquittoSub, targetFromUrl, type BrokerTarget } from '../helpers/mqtt';
 
 let serve: ServeHandle;
@@ -480,6 +481,58 @@ describe('sensor telemetry (leadville/sensor/{id}/telemetry)', () => {
     ]);
     // Temperature comes from the newest record (REC1: 27.90 °C), never read as an axis.
     expect((await sensorWithTemperature('bt50-b')).temperature_c).toBeCloseTo(27.9, 5);
+    // Each record's other fields stay on its own sample: the four temperatures, angles
+    // (raw × 180 / 32768), displacement (µm) and frequency (Hz).
+    expect(samples.map((s) => s.data.temp_c)).toEqual([27.9, 22.35, 22.35, 27.9]);
+    expect(samples[1]!.data).toMatchObject({
+      angle_x: (23 * 180) / 32768,
+      angle_y: (23 * 180) / 32768,
+      angle_z: (16 * 180) / 32768,
+      disp_x: 91,
+      disp_y: 122,
+      disp_z: 104,
+      freq_x: 0,
+      freq_y: 3,
+      freq_z: 0,
+    });
+  });
+
+  it('each BT50 record’s temperature reaches /live and telemetry.recent (with extra) too', async () => {
+    const contract = await rawContract(serve.httpUrl);
+    const ws = new WebSocket(`${serve.httpUrl.replace(/^http/, 'ws')}/live?kinds=sensor.sample`);
+    const live: { device_id: string; data: Record<string, unknown> }[] = [];
+    ws.on('message', (raw) => live.push(JSON.parse(String(raw)) as (typeof live)[number]));
+    try {
+      await new Promise<void>((res, rej) => {
+        ws.once('open', () => res());
+        ws.once('error', rej);
+      });
+      await new Promise<void>((res) => {
+        ws.once('pong', () => res());
+        ws.ping();
+      });
+      const note = [REC2, '00000000', REC1, '00000000'].join('').replace(/\s/g, '');
+      await publish('mqtt.js', 'leadville/sensor/bt50-d/telemetry', { seq: 1, rate_hz: 50, raw_hex: note });
+      const mine = await waitFor(() => {
+        const m = live.filter((e) => e.device_id === 'bt50-d');
+        return m.length === 2 ? m : undefined;
+      }, 'both records on /live');
+      expect(mine.map((e) => e.data.temp_c)).toEqual([22.35, 27.9]);
+      expect(mine[1]!.data).toMatchObject({ disp_x: 67, disp_y: 71, disp_z: 10, freq_x: 37 });
+      const recent = (await contract.call('telemetry.recent', {
+        sensor_id: 'bt50-d',
+        seconds: 600,
+        extra: true,
+      })) as { sensors: Record<string, number[][]>; extra: Record<string, { temp_c: number }[]> };
+      expect(recent.sensors['bt50-d']!.map((t) => t.slice(1))).toEqual([
+        [4, 9, 9],
+        [17, 22, 2],
+      ]);
+      expect(recent.extra['bt50-d']!.map((e) => e.temp_c)).toEqual([22.35, 27.9]);
+    } finally {
+      ws.close();
+      contract.close();
+    }
   });
 
   it('BT50 vector 2 decodes to velocity 4, 9, 9 and 22.35 °C', async () => {

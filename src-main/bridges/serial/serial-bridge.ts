@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
+import { listSerialPorts } from './list-ports';
 import {
   LineSplitter,
   encodeSerialCommand,
@@ -339,7 +340,7 @@ export class SerialBridge {
 
   async available(): Promise<AvailableSerialPort[]> {
     const configured = new Set([...this.links.values()].map((l) => l.cfg.path));
-    const list = await SerialPort.list();
+    const list = await listSerialPorts();
     return list.map((p) => ({
       path: p.path,
       manufacturer: p.manufacturer ?? null,
