@@ -24,7 +24,7 @@ import { toIso } from '../../src-shared/events/time';
 import { isValidDeviceId } from '../../src-shared/ids';
 import type { CoreModule, ModuleContext, ModuleFactory, Plugin } from '../core/module';
 import type { BridgesService } from '../core/services';
-import { mutationGuard } from '../host/guard';
+import { mutationGuard } from '../core/guard';
 import { BleBridge, type TransportChoice } from './ble/ble-bridge';
 import { BluezTransport, dbusNextClient } from './ble/bluez';
 import { RendererGattTransport, webBluetoothSelector, type WebBluetoothSelector } from './ble/web-bluetooth';

@@ -1,11 +1,11 @@
 /**
  * HTTP: `POST /api/commands` `{device_id, command, args}` → 201 `{id, state, ...}`;
  * `GET /api/commands/:id` → the command; `GET /api/commands?device_id=&state=&limit=` → history.
- * In LAN mode the POST needs loopback or `Authorization: Bearer TOKEN` (src-main/host/guard.ts).
+ * In LAN mode the POST needs loopback or `Authorization: Bearer TOKEN` (src-main/core/guard.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { ContractError, parseRequest } from '../../src-shared/contract';
-import { mutationGuard } from '../host/guard';
+import { mutationGuard } from '../core/guard';
 import type { CommandService } from './service';
 
 export function commandRoutes(

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CoreConfig } from './types';
-import { AllowedHostError, normalizeAllowedHost } from '../host/access';
+import { AllowedHostError, normalizeAllowedHost } from './routes';
 
 export class ConfigError extends Error {}
 

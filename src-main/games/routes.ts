@@ -23,7 +23,7 @@ import { RejectError, jsonErrorReason, redactSecrets, type RejectCode } from '..
 import { depthExceeds } from '../../src-shared/ingest/payload';
 import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
 import type { ModuleContext } from '../core/module';
-import { ORIGINAL_ROUTE } from '../host/access';
+import { ORIGINAL_ROUTE } from '../core/routes';
 import type { SpectatorAssets, SpectatorFile } from './spectator';
 import { HTTP_EVENTS_TOPIC, type TaskEvents } from './tasks';
 

@@ -19,7 +19,7 @@ import type { CoreInternals } from '../core';
 import type { CommittedBatch } from '../ingest/pipeline';
 import { depthExceeds } from '../../src-shared/ingest/payload';
 import { createHostPolicy, installAccessPolicy } from './access';
-import { isLoopback } from './guard';
+import { isLoopback } from '../core/guard';
 import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
 
 export const CSP =

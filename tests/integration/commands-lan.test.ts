@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../src-main/broker/credentials';
-import { API_TOKEN_FILE } from '../../src-main/host/guard';
+import { API_TOKEN_FILE } from '../../src-main/core/guard';
 import {
   cleanupServes,
   getJson,
