@@ -9,19 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunningSimulation } from '../../src-main/simulator/run';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
-interface CommandBody {
-  id: string;
-  device_id: string;
-  command: string;
-  args: Record<string, unknown>;
-  state: string;
-  created_at: string;
-  sent_at: string | null;
-  acked_at: string | null;
-  error: string | null;
-  who: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;

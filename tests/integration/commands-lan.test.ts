@@ -22,6 +22,7 @@ import {
 } from '../helpers/serve';
 import { tryConnect } from '../helpers/mqtt';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
 let dataDir: string;
 let serve: ServeHandle;
@@ -29,12 +30,8 @@ let mqttUrl: string;
 const pw: Record<string, string> = {};
 const devices: SimDevice[] = [];
 
-interface CommandBody {
-  id: string;
-  state: string;
-  error: string | null;
-  who: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 async function post(body: unknown, opts: { base?: string; token?: string } = {}) {
   const res = await fetch(`${opts.base ?? serve.httpUrl}/api/commands`, {

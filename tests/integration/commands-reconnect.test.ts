@@ -13,16 +13,10 @@ import {
   type ServeHandle,
 } from '../helpers/serve';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
-interface CommandBody {
-  id: string;
-  state: string;
-  created_at: string;
-  sent_at: string | null;
-  acked_at: string | null;
-  error: string | null;
-  attempts: number;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 const devices: SimDevice[] = [];
 const dirs: string[] = [];

@@ -21,6 +21,7 @@ import {
   waitFor,
   type ServeHandle,
 } from '../helpers/serve';
+import type { AlertRow } from '../../src-shared/contract/games';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -48,20 +49,8 @@ async function contract(httpUrl: string) {
   };
 }
 
-interface Alert {
-  id: number;
-  source: string;
-  device_id: string;
-  alert_type: string;
-  severity: string;
-  zone: string | null;
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string | null;
-  acknowledged_by: string | null;
-  acknowledged_at: string | null;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Alert = AlertRow;
 
 async function alerts(query = '', url = serve.httpUrl): Promise<{ alerts: Alert[]; open: number }> {
   const r = await getJson<{ alerts: Alert[]; open: number }>(`${url}/api/alerts${query}`);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src-main/simulator';
 import { mosquittoPub, targetFromUrl } from '../helpers/mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
+import type { TaskLeaderboardRow } from '../../src-shared/contract/games';
 
 /** What game clients are configured with out of the box (domain.md §7). */
 const DEFAULT_PATH = '/v1/events';
@@ -68,14 +69,8 @@ async function raw(query: string) {
   return getJson<RawPage & { error?: string }>(`${serve.httpUrl}/v1/export/raw${query}`);
 }
 
-interface Entry {
-  rank: number;
-  user_id: string;
-  tasks: number;
-  correct: number;
-  accuracy: number;
-  mean_rt_ms: number | null;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Entry = TaskLeaderboardRow;
 
 async function board(query: string): Promise<Entry[]> {
   const r = await getJson<{ entries: Entry[] }>(`${serve.httpUrl}/v1/leaderboard${query}`);

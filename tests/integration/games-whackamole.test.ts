@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src-main/simulator';
 import { connectMqtt, mosquittoPub, mosquittoSub, targetFromUrl } from '../helpers/mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
+import type { SessionLeaderboardRow } from '../../src-shared/contract/games';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -58,13 +59,8 @@ function session(over: Record<string, unknown> = {}) {
   };
 }
 
-interface Entry {
-  rank: number;
-  player: string;
-  best_score: number;
-  sessions: number;
-  last_played: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Entry = SessionLeaderboardRow;
 
 async function board(query = ''): Promise<Entry[]> {
   const r = await getJson<{ entries: Entry[] }>(`${serve.httpUrl}/api/leaderboard${query}`);
