@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import { connectMqtt, mosquittoPub, targetFromUrl } from '../helpers/mqtt';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { EventsPage } from '../helpers/serve';
 
 const MAX = 256 * 1024;
 const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -419,7 +421,7 @@ describe('the rejects of all the bad cases together', () => {
     for (const e of events) expect(e.device_id).toMatch(ID_RE);
     const samples = await ownHttp.events({ kind: 'sensor.sample', limit: 10_000 });
     for (const e of samples) expect(e.device_id).toMatch(ID_RE);
-    const devices = await getJson<{ devices: { device_id: string }[] }>(`${own.httpUrl}/api/devices`);
+    const devices = await getJson<{ devices: DeviceRow[] }>(`${own.httpUrl}/api/devices`);
     for (const d of devices.body.devices) expect(d.device_id).toMatch(ID_RE);
     for (const s of await ownHttp.sensors()) expect(s.sensor_id).toMatch(ID_RE);
   });
@@ -502,16 +504,12 @@ describe('HTTP input validation', () => {
     // Three events of its own at least, so there is a second page.
     for (let k = 0; k < 3; k++) await expectStillIngesting();
     expect((await getJson(`${serve.httpUrl}/api/events?limit=10000`)).status).toBe(200);
-    const first = await getJson<{ events: { id: number }[]; next: string | null }>(
-      `${serve.httpUrl}/api/events?limit=2`,
-    );
+    const first = await getJson<EventsPage>(`${serve.httpUrl}/api/events?limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.events).toHaveLength(2);
     expect(first.body.events[0]!.id).toBeGreaterThan(first.body.events[1]!.id);
     expect(first.body.next).not.toBeNull();
-    const second = await getJson<{ events: { id: number }[] }>(
-      `${serve.httpUrl}/api/events?limit=2&before=${first.body.next}`,
-    );
+    const second = await getJson<EventsPage>(`${serve.httpUrl}/api/events?limit=2&before=${first.body.next}`);
     expect(second.body.events[0]!.id).toBeLessThan(first.body.events[1]!.id);
   });
 

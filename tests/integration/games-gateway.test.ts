@@ -22,6 +22,8 @@ import {
   type ServeHandle,
 } from '../helpers/serve';
 import type { AlertRow } from '../../src-shared/contract/games';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -298,9 +300,7 @@ describe('field gateways', () => {
     });
     await gw.subscribeAsync('devices/gw-cmd/commands', { qos: 1 });
     const online = async () => {
-      const r = await getJson<{ devices: { device_id: string; family: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return r.body.devices.find((d) => d.device_id === 'gw-cmd' && d.family === 'gateway')?.online;
     };
     await waitFor(async () => (await online()) === true, 'gateway online');
@@ -313,8 +313,7 @@ describe('field gateways', () => {
     const { id } = (await res.json()) as { id: string };
     await waitFor(
       async () =>
-        (await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`)).body.state ===
-        'acknowledged',
+        (await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`)).body.state === 'acknowledged',
       'acknowledged',
     );
     expect((await http.events({ kind: 'command.ack', device_id: 'gw-cmd' }))[0]!.data).toMatchObject({
@@ -357,9 +356,7 @@ describe('gateway simulator against the console', () => {
         'readings of gw-02',
       );
       await waitFor(async () => {
-        const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-          `${serve.httpUrl}/api/devices`,
-        );
+        const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
         return r.body.devices.some((d) => d.device_id === 'gw-01' && d.online);
       }, 'gw-01 online');
       const res = await fetch(`${serve.httpUrl}/api/commands`, {
@@ -375,8 +372,7 @@ describe('gateway simulator against the console', () => {
       const { id } = (await res.json()) as { id: string };
       await waitFor(
         async () =>
-          (await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`)).body.state ===
-          'acknowledged',
+          (await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`)).body.state === 'acknowledged',
         'the simulated gateway acknowledged',
       );
     } finally {

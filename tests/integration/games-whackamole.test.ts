@@ -12,6 +12,8 @@ import { runScenario } from '../../src-main/simulator';
 import { connectMqtt, mosquittoPub, mosquittoSub, targetFromUrl } from '../helpers/mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import type { SessionLeaderboardRow } from '../../src-shared/contract/games';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -270,9 +272,7 @@ describe('whack-a-mole cabinets', () => {
     });
     await cab.subscribeAsync('whackamole/cab-cmd/command', { qos: 1 });
     await waitFor(async () => {
-      const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return r.body.devices.some((d) => d.device_id === 'cab-cmd' && d.online);
     }, 'cabinet online');
     const res = await fetch(`${serve.httpUrl}/api/commands`, {
@@ -283,7 +283,7 @@ describe('whack-a-mole cabinets', () => {
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
     const done = await waitFor(async () => {
-      const r = await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`);
+      const r = await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`);
       return r.body.state === 'acknowledged' ? r.body : undefined;
     }, 'the command acknowledged');
     expect(done).toMatchObject({ device_id: 'cab-cmd', command: 'set_difficulty' });
@@ -364,9 +364,7 @@ describe('arcade simulator against the console', () => {
           timeoutMs: 40_000,
         },
       );
-      const r = await getJson<{ devices: { device_id: string; family: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       for (const id of ['cab-01', 'cab-02', 'cab-03']) {
         expect(r.body.devices.find((d) => d.device_id === id && d.family === 'whackamole')?.online, id).toBe(
           true,

@@ -10,6 +10,7 @@ import { cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '.
 import { connectMqtt } from '../helpers/mqtt';
 import type { MatchDetail, RunSummary } from '../../src-shared/contract/range';
 import { Bridge, contract, run, runs, waitRun, type Contract } from './range-support';
+import type { EventsPage, StatsBody } from '../helpers/serve';
 
 let serve: ServeHandle;
 let api: Contract;
@@ -213,11 +214,11 @@ describe('a string from the timer’s own frames', () => {
     await late.endAsync();
 
     // Run events are stored (and on /live) once, even though they are also published.
-    const stored = await getJson<{ events: { data: Record<string, unknown> }[] }>(
+    const stored = await getJson<EventsPage>(
       `${serve.httpUrl}/api/events?kind=run.event&device_id=${closed.run_id}`,
     );
     expect(stored.body.events.map((e) => e.data.event_type).sort()).toEqual(['RUN_ENDED', 'RUN_STARTED']);
-    const stats = await getJson<{ runs: number }>(`${serve.httpUrl}/api/stats`);
+    const stats = await getJson<StatsBody>(`${serve.httpUrl}/api/stats`);
     expect(stats.body.runs).toBeGreaterThanOrEqual(1);
   });
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupServes, getJson, startServe, type ServeHandle } from '../helpers/serve';
 import type { MatchDetail, ResultsRes, RunSummary } from '../../src-shared/contract/range';
 import { Bridge, contract, parseCsv, waitRun, type Contract } from './range-support';
+import type { EventsPage } from '../helpers/serve';
 
 let serve: ServeHandle;
 let api: Contract;
@@ -308,9 +309,7 @@ describe('integrity and the audit trail', () => {
     ).toMatch(/void or reshoot/);
 
     // Every change is an event with who, when, old, new and reason.
-    const r = await getJson<{ events: { ts: string; data: Record<string, unknown> }[] }>(
-      `${serve.httpUrl}/api/events?kind=run.event&device_id=${ann.run_id}`,
-    );
+    const r = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.event&device_id=${ann.run_id}`);
     const appealed = r.body.events.find((e) => e.data.event_type === 'SCORE' && e.data.reason === 'appeal')!;
     expect(appealed.data).toMatchObject({
       field: 'misses',
@@ -333,9 +332,7 @@ describe('integrity and the audit trail', () => {
   });
 
   it('the scoring table’s penalties and reshoot are in its trail with who, what and why', async () => {
-    const r = await getJson<{ events: { data: Record<string, unknown> }[] }>(
-      `${serve.httpUrl}/api/events?kind=run.event&limit=1000`,
-    );
+    const r = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.event&limit=1000`);
     const annMiss = r.body.events.find(
       (e) =>
         e.data.event_type === 'SCORE' &&
