@@ -6,6 +6,8 @@ export default defineConfig({
       'src-shared/**/*.test.ts',
       'src-main/**/*.test.ts',
       'src-renderer/**/*.test.ts',
+      // Component tests: each file names its DOM environment (`@vitest-environment happy-dom`).
+      'src-renderer/**/*.test.tsx',
       'tests/**/*.test.ts',
     ],
     environment: 'node',

@@ -1,50 +1,16 @@
+/**
+ * Playwright fixtures: the built headless console (started by the tests' one launcher,
+ * tests/helpers/serve.ts) on free ports in a throw-away data dir, and the simulator CLI.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { test as base } from '@playwright/test';
-
-const ROOT = resolve(import.meta.dirname, '..');
+import { BUILT_SERVE_ENTRY, ROOT, startServe } from '../tests/helpers/serve';
 
 export interface Served {
   mqttUrl: string;
   httpUrl: string;
   dataDir: string;
-}
-
-/** Starts the built headless console on free ports in a throw-away data dir; ready = URLs printed. */
-async function startServe(): Promise<{ served: Served; proc: ChildProcess }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'marshal-e2e-'));
-  const proc = spawn(
-    process.execPath,
-    [join(ROOT, 'out/main/serve.js'), '--data-dir', dataDir, '--mqtt-port', '0', '--http-port', '0'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const lines = createInterface({ input: proc.stdout! });
-  const urls: string[] = [];
-  const served = await new Promise<Served>((resolvePromise, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`serve did not print its URLs in time; stderr: ${stderr}`)),
-      30_000,
-    );
-    proc.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-    lines.on('line', (line) => {
-      urls.push(line.trim());
-      const mqttUrl = urls.find((u) => u.startsWith('mqtt://'));
-      const httpUrl = urls.find((u) => u.startsWith('http://'));
-      if (mqttUrl && httpUrl) {
-        clearTimeout(timer);
-        resolvePromise({ mqttUrl, httpUrl, dataDir });
-      }
-    });
-  });
-  return { served, proc };
 }
 
 async function stopProc(proc: ChildProcess): Promise<void> {
@@ -58,12 +24,11 @@ export const test = base.extend<{ served: Served }>({
   // Playwright fixtures must destructure their dependencies, even when there are none.
   // eslint-disable-next-line no-empty-pattern
   served: async ({}, use) => {
-    const { served, proc } = await startServe();
+    const serve = await startServe({ entry: BUILT_SERVE_ENTRY });
     try {
-      await use(served);
+      await use({ mqttUrl: serve.mqttUrl, httpUrl: serve.httpUrl, dataDir: serve.dataDir });
     } finally {
-      await stopProc(proc);
-      rmSync(served.dataDir, { recursive: true, force: true });
+      await serve.dispose();
     }
   },
 });

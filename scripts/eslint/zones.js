@@ -89,7 +89,7 @@ export function checkImport(fileAbs, spec) {
     if (allowed.some((a) => target === a.replace(/\/$/, '') || target.startsWith(a))) return null;
     return `${zone.name} code (${file}) may not import ${target}: allowed ${allowed.join(', ')}`;
   }
-  if (test && (spec === 'vitest' || NODE.test(spec))) return null;
+  if (test && (spec === 'vitest' || spec.startsWith('@testing-library/') || NODE.test(spec))) return null;
   if (zone.packages.some((p) => (typeof p === 'string' ? p === spec : p.test(spec)))) return null;
   return `${zone.name} code (${file}) may not import the package "${spec}"`;
 }

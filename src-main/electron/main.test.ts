@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { app, fake, fakeEvent, type FakeBrowserWindow } from './fake-electron';
+import { app, fake, fakeEvent, type FakeBrowserWindow } from '../../tests/support/fake-electron';
 
-vi.mock('electron', () => import('./fake-electron'));
+vi.mock('electron', () => import('../../tests/support/fake-electron'));
 
 async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
   const started = Date.now();

@@ -14,7 +14,7 @@ import {
 import { parseMessage } from '../ingest';
 import { amgCommanderDriver, canonicalCommand, encodeAmgCommand } from './amg';
 import { DriverCommandError, type BridgeMessage, type DriverSession } from './driver';
-import { FakeGattTransport } from './fake-gatt';
+import { FakeGattTransport } from '../../tests/support/fake-gatt';
 import { BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID } from './gatt';
 import { ManualClock } from './manual-clock';
 

@@ -16,7 +16,7 @@ import {
 import { parseMessage } from '../ingest';
 import { RateMeter, bt50Battery, bt50Driver, encodeBt50Command } from './bt50';
 import type { BridgeMessage, DriverSession } from './driver';
-import { FakeGattTransport } from './fake-gatt';
+import { FakeGattTransport } from '../../tests/support/fake-gatt';
 import { ManualClock } from './manual-clock';
 
 const ADDRESS = 'E8:CB:ED:5A:0B:50';

@@ -1,6 +1,7 @@
 /**
- * Integration-test helpers: run `src-main/serve.ts` as a real child process in a throw-away data
- * directory, wait for its readiness signal (the printed URLs), and always clean up.
+ * The one server launcher of the tests: integration tests run `src-main/serve.ts` (through tsx),
+ * the e2e specs the built `out/main/serve.js`, each as a real child process in a throw-away data
+ * directory; both wait for its readiness signal (the printed URLs) and always clean up.
  *
  * Readiness is the printed URL lines, never a sleep. Everything that waits has a deadline.
  */
@@ -10,9 +11,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type {
+  EventPage,
+  HealthSnapshot,
+  RejectPage,
+  SensorRow,
+  Stats,
+} from '../../src-shared/contract/types';
+import type { MarshalEvent } from '../../src-shared/events/model';
 
 export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 export const SERVE_ENTRY = join(ROOT, 'src-main/serve.ts');
+/** What `npx electron-vite build` makes of it: the e2e specs test the built console. */
+export const BUILT_SERVE_ENTRY = join(ROOT, 'out/main/serve.js');
 
 /** Generous: a loaded 2-core machine may take a while to compile and start. */
 export const READY_TIMEOUT_MS = 30_000;
@@ -36,8 +47,9 @@ export interface ServeOptions {
   detached?: boolean;
   readyTimeoutMs?: number;
   /**
-   * Another serve entry (e.g. a patched copy, to check that a test can fail). The environment
-   * variable MARSHAL_IT_SERVE_ENTRY sets it for a whole run.
+   * Another serve entry (e.g. a patched copy, to check that a test can fail, or the build's
+   * BUILT_SERVE_ENTRY). A `.ts` entry runs through tsx. The environment variable
+   * MARSHAL_IT_SERVE_ENTRY sets it for a whole run.
    */
   entry?: string;
 }
@@ -61,6 +73,8 @@ export interface ServeHandle {
   stop(signal?: NodeJS.Signals, deadlineMs?: number): Promise<ExitInfo>;
   /** SIGKILL and wait until the process is gone. */
   kill9(): Promise<ExitInfo>;
+  /** Stops it (SIGTERM, SIGKILL past the deadline) and removes the temp data dir it was given. */
+  dispose(): Promise<void>;
 }
 
 interface Tracked {
@@ -98,6 +112,7 @@ export function spawnServe(opts: ServeOptions = {}): {
   dataDir: string;
   exited: Promise<ExitInfo>;
   out: { stdout: string; stderr: string };
+  tracked: Tracked;
 } {
   const tempDir = opts.dataDir ? null : makeTempDir();
   const dataDir = opts.dataDir ?? tempDir!;
@@ -110,10 +125,12 @@ export function spawnServe(opts: ServeOptions = {}): {
     '0',
     ...(opts.args ?? []),
   ];
-  // One process (node + the tsx loader), so signals and SIGKILL reach serve itself, not a wrapper.
+  const entry = opts.entry || process.env.MARSHAL_IT_SERVE_ENTRY || SERVE_ENTRY;
+  // One process (node, with the tsx loader for sources), so signals and SIGKILL reach serve
+  // itself, not a wrapper.
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', opts.entry || process.env.MARSHAL_IT_SERVE_ENTRY || SERVE_ENTRY, ...args],
+    [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, ...args],
     {
       cwd: ROOT,
       env: cleanEnv(opts.env),
@@ -130,7 +147,7 @@ export function spawnServe(opts: ServeOptions = {}): {
   const exited = new Promise<ExitInfo>((res) => proc.once('close', (code, signal) => res({ code, signal })));
   const t: Tracked = { proc, exited, tempDir };
   tracked.add(t);
-  return { proc, dataDir, exited, out };
+  return { proc, dataDir, exited, out, tracked: t };
 }
 
 function isAlive(proc: ChildProcess): boolean {
@@ -151,7 +168,7 @@ async function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise
 
 /** Starts serve and resolves once it printed its mqtt and http URLs. */
 export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> {
-  const { proc, dataDir, exited, out } = spawnServe(opts);
+  const { proc, dataDir, exited, out, tracked: t } = spawnServe(opts);
   const timeout = opts.readyTimeoutMs ?? READY_TIMEOUT_MS;
   const lines = () => out.stdout.split('\n').filter((l) => l.length > 0);
   const ready = new Promise<{ mqttUrl: string; httpUrl: string }>((res, rej) => {
@@ -219,6 +236,15 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     async kill9() {
       if (isAlive(proc)) proc.kill('SIGKILL');
       return withDeadline(exited, DEFAULT_DEADLINE_MS, 'serve to exit after SIGKILL');
+    },
+    async dispose() {
+      tracked.delete(t);
+      try {
+        await handle.stop();
+      } catch {
+        await handle.kill9().catch(() => undefined);
+      }
+      if (t.tempDir) removeDir(t.tempDir);
     },
   };
   return handle;
@@ -307,67 +333,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// API shapes used by the tests (product.md "Response shapes").
-// ---------------------------------------------------------------------------------------------
-
-export interface ApiEvent {
-  id: number;
-  kind: string;
-  device_id: string;
-  ts: string;
-  received_at: string;
-  topic: string;
-  data: Record<string, unknown>;
-}
-
-export interface EventsPage {
-  events: ApiEvent[];
-  next: string | null;
-}
-
-export interface RejectsPage {
-  rejects: { id: number; topic: string; received_at: string; reason: string; payload_preview: string }[];
-  total: number;
-}
-
-export interface StatsBody {
-  messages_in: number;
-  events_stored: number;
-  rejects: number;
-  clients_connected: number;
-  devices_online: number;
-  sessions: number;
-  runs: number;
-  duplicates: number;
-  unhandled: number;
-}
-
-export interface HealthBody {
-  ok: boolean;
-  broker: { state: string; mode: string; urls: string[]; clients: number; lan: boolean; error?: string };
-  store: { state: string };
-  ingest: {
-    messages_in: number;
-    events_stored: number;
-    samples_stored: number;
-    duplicates: number;
-    rejects: number;
-    unhandled: number;
-    rejects_by_reason: Record<string, number>;
-  };
-}
-
-export interface SensorRowBody {
-  sensor_id: string;
-  online: boolean;
-  battery: number | null;
-  rssi: number | null;
-  temperature_c: number | null;
-  rate_hz: number | null;
-  last_seen: string | null;
-  calibrated: boolean | null;
-}
+// The API's shapes are the product's own (product.md "Response shapes"): a test that reads a field
+// the product does not have, or has renamed, does not compile.
+export type ApiEvent = MarshalEvent;
+export type EventsPage = EventPage;
+export type RejectsPage = RejectPage;
+export type StatsBody = Stats;
+export type HealthBody = HealthSnapshot;
+export type SensorRowBody = SensorRow;
 
 /** A small typed client for one serve instance's HTTP API. */
 export function api(httpUrl: string) {

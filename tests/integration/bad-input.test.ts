@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import { connectMqtt, mosquittoPub, targetFromUrl } from '../helpers/mqtt';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { EventsPage } from '../helpers/serve';
 
 const MAX = 256 * 1024;
 const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -365,14 +367,18 @@ afterAll(async () => {
   await cleanupServes();
 });
 
-async function publish(c: BadCase | { topic: string; payload: string | Buffer; via?: string; qos?: 0 | 1 }) {
+type Message = BadCase | { topic: string; payload: string | Buffer; via?: string; qos?: 0 | 1 };
+
+async function publishTo(to: { serve: ServeHandle; client: MqttClient }, c: Message) {
   if (c.via === 'mosquitto_pub') {
-    await mosquittoPub(targetFromUrl(serve.mqttUrl), c.topic, c.payload, { qos: c.qos ?? 1 });
+    await mosquittoPub(targetFromUrl(to.serve.mqttUrl), c.topic, c.payload, { qos: c.qos ?? 1 });
   } else {
-    await client.publishAsync(c.topic, typeof c.payload === 'string' ? c.payload : c.payload, {
-      qos: c.qos ?? 1,
-    });
+    await to.client.publishAsync(c.topic, c.payload, { qos: c.qos ?? 1 });
   }
+}
+
+function publish(c: Message) {
+  return publishTo({ serve, client }, c);
 }
 
 /** Publishes a valid shot and waits until it is stored: the pipeline still goes on. */
@@ -411,29 +417,50 @@ describe('every bad message becomes a reject and ingest goes on', () => {
 
     await expectStillIngesting();
   });
+});
+
+/**
+ * Every bad case published at once on a serve of its own, so the totals are exactly these cases
+ * whichever tests ran before.
+ */
+describe('the rejects of all the bad cases together', () => {
+  let own: ServeHandle;
+  let ownHttp: ReturnType<typeof api>;
+
+  beforeAll(async () => {
+    own = await startServe();
+    ownHttp = api(own.httpUrl);
+    const ownClient = await connectMqtt(own.mqttUrl, { clientId: 'it-bad-input-all' });
+    try {
+      for (const c of cases) await publishTo({ serve: own, client: ownClient }, c);
+    } finally {
+      await ownClient.endAsync();
+    }
+    await waitFor(async () => (await ownHttp.rejects(1)).total >= cases.length, `${cases.length} rejects`);
+  });
 
   it('counts per reason add up to the rejects total', async () => {
-    const h = await http.health();
+    const h = await ownHttp.health();
     const sum = Object.values(h.body.ingest.rejects_by_reason).reduce((a, b) => a + b, 0);
     expect(sum).toBe(h.body.ingest.rejects);
     expect(h.body.ingest.rejects).toBe(cases.length);
     for (const code of new Set(cases.map((c) => c.code)))
-      expect(h.body.ingest.rejects_by_reason[code]).toBeGreaterThan(0);
-    const stats = await http.stats();
+      expect(h.body.ingest.rejects_by_reason[code]).toBe(cases.filter((c) => c.code === code).length);
+    const stats = await ownHttp.stats();
     expect(stats.rejects).toBe(cases.length);
-    const all = await http.rejects(10_000);
+    const all = await ownHttp.rejects(10_000);
     expect(all.total).toBe(cases.length);
     expect(all.rejects).toHaveLength(cases.length);
   });
 
   it('invalid ids are never stored as device ids', async () => {
-    const events = await http.events({ limit: 10_000 });
+    const events = await ownHttp.events({ limit: 10_000 });
     for (const e of events) expect(e.device_id).toMatch(ID_RE);
-    const samples = await http.events({ kind: 'sensor.sample', limit: 10_000 });
+    const samples = await ownHttp.events({ kind: 'sensor.sample', limit: 10_000 });
     for (const e of samples) expect(e.device_id).toMatch(ID_RE);
-    const devices = await getJson<{ devices: { device_id: string }[] }>(`${serve.httpUrl}/api/devices`);
+    const devices = await getJson<{ devices: DeviceRow[] }>(`${own.httpUrl}/api/devices`);
     for (const d of devices.body.devices) expect(d.device_id).toMatch(ID_RE);
-    for (const s of await http.sensors()) expect(s.sensor_id).toMatch(ID_RE);
+    for (const s of await ownHttp.sensors()) expect(s.sensor_id).toMatch(ID_RE);
   });
 });
 
@@ -511,17 +538,15 @@ describe('HTTP input validation', () => {
   });
 
   it('limit 10,000 is accepted, and paging with next/before walks the events newest first', async () => {
+    // Three events of its own at least, so there is a second page.
+    for (let k = 0; k < 3; k++) await expectStillIngesting();
     expect((await getJson(`${serve.httpUrl}/api/events?limit=10000`)).status).toBe(200);
-    const first = await getJson<{ events: { id: number }[]; next: string | null }>(
-      `${serve.httpUrl}/api/events?limit=2`,
-    );
+    const first = await getJson<EventsPage>(`${serve.httpUrl}/api/events?limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.events).toHaveLength(2);
     expect(first.body.events[0]!.id).toBeGreaterThan(first.body.events[1]!.id);
     expect(first.body.next).not.toBeNull();
-    const second = await getJson<{ events: { id: number }[] }>(
-      `${serve.httpUrl}/api/events?limit=2&before=${first.body.next}`,
-    );
+    const second = await getJson<EventsPage>(`${serve.httpUrl}/api/events?limit=2&before=${first.body.next}`);
     expect(second.body.events[0]!.id).toBeLessThan(first.body.events[1]!.id);
   });
 

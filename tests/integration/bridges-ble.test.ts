@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGattTransport } from '../../src-shared/bridges/fake-gatt';
+import { FakeGattTransport } from '../support/fake-gatt';
 import { BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID } from '../../src-shared/bridges/gatt';
 import {
   AMG_NOTIFY_CHARACTERISTIC_UUID,

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFakeTransport } from '../../src-shared/contract/fake';
-import { FakeGattTransport } from '../../src-shared/bridges/fake-gatt';
+import { FakeGattTransport } from '../support/fake-gatt';
 import type { GattConnection } from '../../src-shared/bridges/gatt';
 import {
   AMG_NOTIFY_CHARACTERISTIC_UUID,

@@ -9,19 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunningSimulation } from '../../src-main/simulator/run';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
+import type { DeviceRow } from '../../src-shared/contract/types';
 
-interface CommandBody {
-  id: string;
-  device_id: string;
-  command: string;
-  args: Record<string, unknown>;
-  state: string;
-  created_at: string;
-  sent_at: string | null;
-  acked_at: string | null;
-  error: string | null;
-  who: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -62,9 +54,7 @@ async function settle(body: Record<string, unknown>, what: string): Promise<Comm
 async function devicesOnline(ids: string[]): Promise<void> {
   await waitFor(
     async () => {
-      const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return ids.every((id) => r.body.devices.some((d) => d.device_id === id && d.online));
     },
     `devices online: ${ids.join(', ')}`,

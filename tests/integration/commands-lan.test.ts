@@ -22,6 +22,8 @@ import {
 } from '../helpers/serve';
 import { tryConnect } from '../helpers/mqtt';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
+import type { DeviceRow } from '../../src-shared/contract/types';
 
 let dataDir: string;
 let serve: ServeHandle;
@@ -29,12 +31,8 @@ let mqttUrl: string;
 const pw: Record<string, string> = {};
 const devices: SimDevice[] = [];
 
-interface CommandBody {
-  id: string;
-  state: string;
-  error: string | null;
-  who: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 async function post(body: unknown, opts: { base?: string; token?: string } = {}) {
   const res = await fetch(`${opts.base ?? serve.httpUrl}/api/commands`, {
@@ -116,9 +114,7 @@ beforeAll(async () => {
     devices.push(d);
   }
   await waitFor(async () => {
-    const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-      `${serve.httpUrl}/api/devices`,
-    );
+    const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
     return ['cab-1', 'cab-2', 'gw-1', 'gw-2'].every((id) =>
       r.body.devices.some((d) => d.device_id === id && d.online),
     );
@@ -162,9 +158,7 @@ describe('commands in LAN mode', () => {
     });
     await forger.connect();
     // gw-2 stays online: the forged offline status never got in.
-    const list = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-      `${serve.httpUrl}/api/devices`,
-    );
+    const list = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
     expect(list.body.devices.find((d) => d.device_id === 'gw-2')?.online).toBe(true);
   });
 

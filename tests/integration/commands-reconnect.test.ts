@@ -13,16 +13,11 @@ import {
   type ServeHandle,
 } from '../helpers/serve';
 import { SimDevice } from './commands-devices';
+import type { CommandRecord } from '../../src-shared/contract/devices';
+import type { DeviceRow } from '../../src-shared/contract/types';
 
-interface CommandBody {
-  id: string;
-  state: string;
-  created_at: string;
-  sent_at: string | null;
-  acked_at: string | null;
-  error: string | null;
-  attempts: number;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type CommandBody = CommandRecord;
 
 const devices: SimDevice[] = [];
 const dirs: string[] = [];
@@ -54,9 +49,7 @@ async function get(serve: ServeHandle, id: string): Promise<CommandBody> {
 async function online(serve: ServeHandle, id: string, want: boolean): Promise<void> {
   await waitFor(
     async () => {
-      const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return r.body.devices.some((d) => d.device_id === id && d.online === want);
     },
     `${id} ${want ? 'online' : 'offline'}`,

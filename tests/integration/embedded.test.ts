@@ -165,8 +165,26 @@ describe('timer events (leadville/timer/events)', () => {
       time_ms: 3480,
     });
     expect((await only('tm-nested', 'timer.stop')).data).toMatchObject({ event_type: 'STOP', time_ms: 2290 });
-    // Every timer event of a device, newest first.
-    const all = await eventsOf('tm-flat', 3);
+  });
+
+  it('the timer events of a device are listed newest first', async () => {
+    // One client, so the broker delivers them in this order.
+    for (const [event_type, ts] of [
+      ['START', '2025-06-01T11:00:00Z'],
+      ['SHOT', '2025-06-01T11:00:01Z'],
+      ['STOP', '2025-06-01T11:00:03Z'],
+    ]) {
+      await publish('mqtt.js', 'leadville/timer/events', {
+        event_type,
+        device_id: 'tm-order',
+        string_number: 1,
+        shot_number: 1,
+        total_shots: 1,
+        time: 1.5,
+        timestamp: ts,
+      });
+    }
+    const all = await eventsOf('tm-order', 3);
     expect(all.map((e) => e.kind)).toEqual(['timer.stop', 'timer.shot', 'timer.start']);
   });
 
@@ -753,11 +771,15 @@ describe('detections and runs', () => {
   });
 
   it('the devices seen appear in /api/devices', async () => {
+    // Its own devices: a timer, a sensor and a bridge, each heard once.
+    await publish('mqtt.js', 'leadville/timer/events', { event_type: 'START', device_id: 'tm-seen' });
+    await publish('mqtt.js', 'leadville/sensor/s-seen/status', { sensor_id: 's-seen', online: true });
+    await publish('mqtt.js', 'leadville/bridge/status', { component: 'bridge', bridge_id: 'br-seen' });
     const r = await waitFor(async () => {
       const res = await fetch(`${serve.httpUrl}/api/devices`);
       const body = (await res.json()) as { devices: { device_id: string; family: string }[] };
       const ids = body.devices.map((d) => d.device_id);
-      return ['s-stat', 'br-7', 'amg-ts', 'tm-flat'].every((id) => ids.includes(id)) ? body : undefined;
+      return ['tm-seen', 's-seen', 'br-seen'].every((id) => ids.includes(id)) ? body : undefined;
     }, 'devices listed');
     for (const d of r.devices) expect(d.device_id).toMatch(/^[A-Za-z0-9._:-]{1,64}$/);
   });

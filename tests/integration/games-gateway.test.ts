@@ -21,6 +21,9 @@ import {
   waitFor,
   type ServeHandle,
 } from '../helpers/serve';
+import type { AlertRow } from '../../src-shared/contract/games';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -48,20 +51,8 @@ async function contract(httpUrl: string) {
   };
 }
 
-interface Alert {
-  id: number;
-  source: string;
-  device_id: string;
-  alert_type: string;
-  severity: string;
-  zone: string | null;
-  metric: string | null;
-  value: number | null;
-  threshold: number | null;
-  message: string | null;
-  acknowledged_by: string | null;
-  acknowledged_at: string | null;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Alert = AlertRow;
 
 async function alerts(query = '', url = serve.httpUrl): Promise<{ alerts: Alert[]; open: number }> {
   const r = await getJson<{ alerts: Alert[]; open: number }>(`${url}/api/alerts${query}`);
@@ -309,9 +300,7 @@ describe('field gateways', () => {
     });
     await gw.subscribeAsync('devices/gw-cmd/commands', { qos: 1 });
     const online = async () => {
-      const r = await getJson<{ devices: { device_id: string; family: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return r.body.devices.find((d) => d.device_id === 'gw-cmd' && d.family === 'gateway')?.online;
     };
     await waitFor(async () => (await online()) === true, 'gateway online');
@@ -324,8 +313,7 @@ describe('field gateways', () => {
     const { id } = (await res.json()) as { id: string };
     await waitFor(
       async () =>
-        (await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`)).body.state ===
-        'acknowledged',
+        (await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`)).body.state === 'acknowledged',
       'acknowledged',
     );
     expect((await http.events({ kind: 'command.ack', device_id: 'gw-cmd' }))[0]!.data).toMatchObject({
@@ -368,9 +356,7 @@ describe('gateway simulator against the console', () => {
         'readings of gw-02',
       );
       await waitFor(async () => {
-        const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-          `${serve.httpUrl}/api/devices`,
-        );
+        const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
         return r.body.devices.some((d) => d.device_id === 'gw-01' && d.online);
       }, 'gw-01 online');
       const res = await fetch(`${serve.httpUrl}/api/commands`, {
@@ -386,8 +372,7 @@ describe('gateway simulator against the console', () => {
       const { id } = (await res.json()) as { id: string };
       await waitFor(
         async () =>
-          (await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`)).body.state ===
-          'acknowledged',
+          (await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`)).body.state === 'acknowledged',
         'the simulated gateway acknowledged',
       );
     } finally {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src-main/simulator';
 import { mosquittoPub, targetFromUrl } from '../helpers/mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
+import type { TaskLeaderboardRow } from '../../src-shared/contract/games';
 
 /** What game clients are configured with out of the box (domain.md §7). */
 const DEFAULT_PATH = '/v1/events';
@@ -68,14 +69,8 @@ async function raw(query: string) {
   return getJson<RawPage & { error?: string }>(`${serve.httpUrl}/v1/export/raw${query}`);
 }
 
-interface Entry {
-  rank: number;
-  user_id: string;
-  tasks: number;
-  correct: number;
-  accuracy: number;
-  mean_rt_ms: number | null;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Entry = TaskLeaderboardRow;
 
 async function board(query: string): Promise<Entry[]> {
   const r = await getJson<{ entries: Entry[] }>(`${serve.httpUrl}/v1/leaderboard${query}`);
@@ -272,12 +267,20 @@ describe('GET /v1/leaderboard', () => {
 
 describe('GET /v1/export/raw and tasks.csv', () => {
   it('needs the key, and pages in arrival order', async () => {
+    // Its own events, so that there are pages to turn whatever ran before.
+    const mine = ['pg-a', 'pg-b', 'pg-c', 'pg-d', 'pg-e', 'pg-f', 'pg-g'].map((u, i) => ev(u, true, 300 + i));
+    for (const e of mine) expect((await post(batch([e]))).status).toBe(200);
     expect((await raw('')).status).toBe(401);
     expect((await raw('?api_key=nope')).status).toBe(401);
     const all = await raw(`?api_key=${DEFAULT_KEY}&limit=10000`);
     expect(all.status).toBe(200);
     const total = all.body.total;
     expect(all.body.events).toHaveLength(total);
+    const ids = all.body.events.map((e) => e.event_id);
+    expect(mine.map((e) => ids.indexOf(e.event_id))).not.toContain(-1);
+    expect(mine.map((e) => ids.indexOf(e.event_id))).toEqual(
+      mine.map((e) => ids.indexOf(e.event_id)).sort((a, b) => a - b),
+    );
     const first = await raw(`?api_key=${DEFAULT_KEY}&limit=3&offset=0`);
     const second = await raw(`?api_key=${DEFAULT_KEY}&limit=3&offset=3`);
     expect(first.body.events.map((e) => e.event_id)).toEqual(

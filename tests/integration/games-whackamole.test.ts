@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src-main/simulator';
 import { connectMqtt, mosquittoPub, mosquittoSub, targetFromUrl } from '../helpers/mqtt';
 import { api, cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
+import type { SessionLeaderboardRow } from '../../src-shared/contract/games';
+import type { DeviceRow } from '../../src-shared/contract/types';
+import type { CommandRecord } from '../../src-shared/contract/devices';
 
 let serve: ServeHandle;
 let http: ReturnType<typeof api>;
@@ -58,13 +61,8 @@ function session(over: Record<string, unknown> = {}) {
   };
 }
 
-interface Entry {
-  rank: number;
-  player: string;
-  best_score: number;
-  sessions: number;
-  last_played: string;
-}
+/** The product's shape (a test that drifts from it does not compile). */
+type Entry = SessionLeaderboardRow;
 
 async function board(query = ''): Promise<Entry[]> {
   const r = await getJson<{ entries: Entry[] }>(`${serve.httpUrl}/api/leaderboard${query}`);
@@ -274,9 +272,7 @@ describe('whack-a-mole cabinets', () => {
     });
     await cab.subscribeAsync('whackamole/cab-cmd/command', { qos: 1 });
     await waitFor(async () => {
-      const r = await getJson<{ devices: { device_id: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       return r.body.devices.some((d) => d.device_id === 'cab-cmd' && d.online);
     }, 'cabinet online');
     const res = await fetch(`${serve.httpUrl}/api/commands`, {
@@ -287,7 +283,7 @@ describe('whack-a-mole cabinets', () => {
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
     const done = await waitFor(async () => {
-      const r = await getJson<{ state: string }>(`${serve.httpUrl}/api/commands/${id}`);
+      const r = await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`);
       return r.body.state === 'acknowledged' ? r.body : undefined;
     }, 'the command acknowledged');
     expect(done).toMatchObject({ device_id: 'cab-cmd', command: 'set_difficulty' });
@@ -368,9 +364,7 @@ describe('arcade simulator against the console', () => {
           timeoutMs: 40_000,
         },
       );
-      const r = await getJson<{ devices: { device_id: string; family: string; online: boolean }[] }>(
-        `${serve.httpUrl}/api/devices`,
-      );
+      const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
       for (const id of ['cab-01', 'cab-02', 'cab-03']) {
         expect(r.body.devices.find((d) => d.device_id === id && d.family === 'whackamole')?.online, id).toBe(
           true,

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import type { MatchDetail } from '../../src-shared/contract/range';
 import { Bridge, contract, run, waitRun, type Contract } from './range-support';
+import type { EventsPage } from '../helpers/serve';
 
 let serve: ServeHandle;
 let api: Contract;
@@ -95,9 +96,7 @@ describe('the console’s own detectors', () => {
       1,
     );
     const events = await waitFor(async () => {
-      const r = await getJson<{ events: { ts: string; data: Record<string, unknown> }[] }>(
-        `${serve.httpUrl}/api/events?kind=impact&device_id=vec-1`,
-      );
+      const r = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=impact&device_id=vec-1`);
       return r.body.events.length ? r.body.events : undefined;
     }, 'the impact event');
     // Later spikes (12, 15 at 100–120 ms; 40 at 160 ms) fall inside the 1 s debounce. A quiet
@@ -109,14 +108,12 @@ describe('the console’s own detectors', () => {
       1,
     );
     await waitFor(async () => {
-      const r = await getJson<{ events: { ts: string }[] }>(
+      const r = await getJson<EventsPage>(
         `${serve.httpUrl}/api/events?kind=sensor.sample&device_id=vec-1&limit=10000`,
       );
       return r.body.events.some((e) => e.ts === iso(t0 + 20 * devs.length)) || undefined;
     }, 'the quiet sample after the spikes');
-    const again = await getJson<{ events: unknown[] }>(
-      `${serve.httpUrl}/api/events?kind=impact&device_id=vec-1`,
-    );
+    const again = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=impact&device_id=vec-1`);
     expect(again.body.events).toHaveLength(1);
     expect(events[0]!.ts).toBe(iso(t0 + 40));
     expect(events[0]!.data).toMatchObject({
@@ -196,9 +193,7 @@ describe('the console’s own detectors', () => {
     ]);
 
     // Our detections are events too (on /live and /api/events), with their plate and run.
-    const ev = await getJson<{ events: { data: Record<string, unknown> }[] }>(
-      `${serve.httpUrl}/api/events?kind=impact&device_id=s-3`,
-    );
+    const ev = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=impact&device_id=s-3`);
     expect(ev.body.events[0]!.data).toMatchObject({
       source: 'console',
       plate_id: 'P3',

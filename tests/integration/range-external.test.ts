@@ -16,6 +16,7 @@ import {
 } from '../helpers/serve';
 import { connectMqtt, mosquittoPasswd, MosquittoBroker } from '../helpers/mqtt';
 import { Bridge, contract, runs, waitRun } from './range-support';
+import type { EventsPage, StatsBody, HealthBody } from '../helpers/serve';
 
 let dir: string;
 let broker: MosquittoBroker;
@@ -33,7 +34,7 @@ beforeAll(async () => {
   await broker.start();
   serve = await startServe({ args: ['--broker-url', `mqtt://marshal:console-pw@127.0.0.1:${broker.port}`] });
   await waitFor(async () => {
-    const h = await getJson<{ broker: { state: string } }>(`${serve.httpUrl}/api/health`);
+    const h = await getJson<HealthBody>(`${serve.httpUrl}/api/health`);
     return h.body.broker.state === 'up';
   }, 'the console to join mosquitto');
   const url = `mqtt://bridge:bridge-pw@127.0.0.1:${broker.port}`;
@@ -80,17 +81,15 @@ describe('range over an external broker', () => {
     // The console's publications went out through mosquitto and came back to it.
     await waitFor(() => seen.some((s) => s.includes('"event_type":"SCORE"')), 'the SCORE event on mosquitto');
     const events = await waitFor(async () => {
-      const e = await getJson<{ events: { data: Record<string, unknown> }[] }>(
-        `${serve.httpUrl}/api/events?kind=run.event&device_id=${r.run_id}`,
-      );
+      const e = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.event&device_id=${r.run_id}`);
       return e.body.events.length >= 3 ? e.body.events : undefined;
     }, 'the run events');
     // Once each, although each was both recorded and received back: the echoes (tagged
     // source "marshal") are recognised as the console's own and left unhandled, not stored.
     expect(events.map((e) => e.data.event_type).sort()).toEqual(['RUN_ENDED', 'RUN_STARTED', 'SCORE']);
-    const stats = await getJson<{ unhandled: number }>(`${serve.httpUrl}/api/stats`);
+    const stats = await getJson<StatsBody>(`${serve.httpUrl}/api/stats`);
     expect(stats.body.unhandled).toBeGreaterThanOrEqual(3);
-    const statuses = await getJson<{ events: unknown[] }>(`${serve.httpUrl}/api/events?kind=run.status`);
+    const statuses = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.status`);
     expect(statuses.body.events).toEqual([]);
     // Nothing looped: still one run, its score unchanged by the echoes.
     const all = await runs(serve.httpUrl);

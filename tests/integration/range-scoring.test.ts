@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupServes, getJson, startServe, type ServeHandle } from '../helpers/serve';
 import type { MatchDetail, ResultsRes, RunSummary } from '../../src-shared/contract/range';
 import { Bridge, contract, parseCsv, waitRun, type Contract } from './range-support';
+import type { EventsPage } from '../helpers/serve';
 
 let serve: ServeHandle;
 let api: Contract;
@@ -225,7 +226,28 @@ describe('rankings from /api/results', () => {
 
 describe('integrity and the audit trail', () => {
   it('after the shooter approved, only an RO or Range Master may change the string', async () => {
-    const ann = shot[`Ann/${S1}`]![0]!;
+    // A match of its own: what this test approves and appeals leaves the scoring table alone.
+    const timer = 'amg-audit';
+    const own = await Bridge.connect(serve.mqttUrl, timer);
+    const m = await api.call('match.create', {
+      name: 'Appeal',
+      classifier_stages: ['SC-101'],
+      timer_id: timer,
+    });
+    await api.call('shooter.create', {
+      match_id: m.match.match_id,
+      name: 'Ann',
+      division: 'OPN',
+      class: 'B',
+    });
+    await api.call('station.set', {
+      timer_id: timer,
+      match_id: m.match.match_id,
+      stage_id: m.stages[0]!.stage_id,
+    });
+    await own.string(1, T, [500]);
+    const ann = await waitRun(serve.httpUrl, 1, (r) => r.state === 'review', 'Ann’s string', timer);
+    await own.close();
     const approved = await api.call('score.approve', { run_id: ann.run_id, who: 'Ann', role: 'shooter' });
     expect(approved.state).toBe('approved');
     expect(await api.fail('score.approve', { run_id: ann.run_id, who: 'Ann', role: 'shooter' })).toMatch(
@@ -285,15 +307,11 @@ describe('integrity and the audit trail', () => {
         role: 'RO',
       }),
     ).toMatch(/void or reshoot/);
-  });
 
-  it('every change is an event with who, when, old, new and reason', async () => {
-    const r = await getJson<{ events: { ts: string; data: Record<string, unknown> }[] }>(
-      `${serve.httpUrl}/api/events?kind=run.event&limit=1000`,
-    );
-    const scores = r.body.events.filter((e) => e.data.event_type === 'SCORE');
-    const appeal = scores.find((e) => e.data.reason === 'appeal')!;
-    expect(appeal.data).toMatchObject({
+    // Every change is an event with who, when, old, new and reason.
+    const r = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.event&device_id=${ann.run_id}`);
+    const appealed = r.body.events.find((e) => e.data.event_type === 'SCORE' && e.data.reason === 'appeal')!;
+    expect(appealed.data).toMatchObject({
       field: 'misses',
       old: 0,
       new: 1,
@@ -302,24 +320,45 @@ describe('integrity and the audit trail', () => {
       note: 'video shows no hit on P3',
       source: 'marshal',
     });
-    expect(Date.parse(appeal.ts)).toBeGreaterThan(0);
+    expect(Date.parse(appealed.ts)).toBeGreaterThan(0);
     expect(r.body.events.some((e) => e.data.event_type === 'APPROVED' && e.data.who === 'Ann')).toBe(true);
+    // The match's trail, newest first: the undo, the appeal, the approval.
+    const history = await api.call('score.history', { match_id: m.match.match_id });
+    expect(history.entries.map((e) => [e.kind, e.field, e.new, e.who])).toEqual([
+      ['change', 'misses', 0, 'Max RM'],
+      ['change', 'misses', 1, 'Max RM'],
+      ['approval', null, null, 'Ann'],
+    ]);
+  });
+
+  it('the scoring table’s penalties and reshoot are in its trail with who, what and why', async () => {
+    const r = await getJson<EventsPage>(`${serve.httpUrl}/api/events?kind=run.event&limit=1000`);
+    const annMiss = r.body.events.find(
+      (e) =>
+        e.data.event_type === 'SCORE' &&
+        e.data.match_id === match.match.match_id &&
+        e.data.shooter === 'Ann' &&
+        e.data.field === 'misses',
+    );
+    expect(annMiss?.data).toMatchObject({ old: 0, new: 1, who: 'Rita RO', role: 'RO', reason: 'penalty' });
+    // Ann's miss and procedural, then Bob's reshoot and stop plate (beforeAll), newest first.
     const history = await api.call('score.history', { match_id: match.match.match_id });
-    // Ann's miss and procedural, Bob's reshoot and stop plate, then the approval and the two RM changes.
-    expect(history.entries).toHaveLength(7);
-    expect(history.entries[0]).toMatchObject({
-      shooter_name: 'Ann',
-      stage_code: 'SC-101',
-      string_number: 1,
-      field: 'misses',
-      new: 0,
-    });
-    expect(history.entries.find((e) => e.reason === 'reshoot')).toMatchObject({
-      shooter_name: 'Bob',
-      field: 'voided',
-      old: false,
-      new: true,
-    });
+    expect(
+      history.entries.map((e) => [
+        e.shooter_name,
+        e.stage_code,
+        e.string_number,
+        e.field,
+        e.old,
+        e.new,
+        e.reason,
+      ]),
+    ).toEqual([
+      ['Bob', 'SC-104', 1, 'stop_plate_hit', true, false, 'penalty'],
+      ['Bob', 'SC-101', 3, 'voided', false, true, 'reshoot'],
+      ['Ann', 'SC-104', 2, 'procedurals', 0, 1, 'penalty'],
+      ['Ann', 'SC-101', 2, 'misses', 0, 1, 'penalty'],
+    ]);
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type ExitInfo,
 } from '../helpers/serve';
 import { connectMqtt, mosquittoSub, targetFromUrl } from '../helpers/mqtt';
+import type { EventsPage } from '../helpers/serve';
 
 const MQTT_LINE = /^mqtt:\/\/127\.0\.0\.1:(\d+)$/;
 const HTTP_LINE = /^http:\/\/127\.0\.0\.1:(\d+)$/;
@@ -219,7 +220,7 @@ describe('serve: stopping', () => {
     await c.endAsync();
     expect((await serve.stop('SIGINT')).code).toBe(0);
     const again = await startServe({ dataDir: serve.dataDir });
-    const r = await getJson<{ events: unknown[] }>(`${again.httpUrl}/api/events?device_id=tm-cli`);
+    const r = await getJson<EventsPage>(`${again.httpUrl}/api/events?device_id=tm-cli`);
     expect(r.body.events).toHaveLength(1);
     expect(await again.stop()).toEqual({ code: 0, signal: null });
   });

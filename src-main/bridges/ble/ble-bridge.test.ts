@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultDrivers } from '../../../src-shared/families/bridged';
 import type { BridgeMessage } from '../../../src-shared/bridges/driver';
-import { FakeGattTransport } from '../../../src-shared/bridges/fake-gatt';
+import { FakeGattTransport } from '../../../tests/support/fake-gatt';
 import { BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID } from '../../../src-shared/bridges/gatt';
 import { ManualClock } from '../../../src-shared/bridges/manual-clock';
 import {

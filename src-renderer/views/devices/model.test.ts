@@ -51,6 +51,19 @@ describe('devices view model', () => {
     expect(mergeCommands(h, [])).toBe(h);
   });
 
+  it('an older state arriving after a newer one does not win (a listed page overtaken by a push)', () => {
+    const a = rec('a', '2026-03-01T10:00:00.000Z', 'sent');
+    let h = mergeCommands([], [{ ...a, state: 'acknowledged' }]);
+    h = mergeCommands(h, [a]);
+    expect(h.map((r) => r.state)).toEqual(['acknowledged']);
+    // A timed-out command still takes its late answer, but not an earlier state.
+    h = mergeCommands([], [{ ...a, state: 'timed_out' }]);
+    expect(mergeCommands(h, [a]).map((r) => r.state)).toEqual(['timed_out']);
+    expect(mergeCommands(h, [{ ...a, state: 'failed' }]).map((r) => r.state)).toEqual(['failed']);
+    // A publish that failed puts a sent command back in the queue.
+    expect(mergeCommands([a], [{ ...a, state: 'queued' }]).map((r) => r.state)).toEqual(['queued']);
+  });
+
   it('gives each state a tone (never colour alone: the label goes with it)', () => {
     expect(stateTone('acknowledged')).toBe('ok');
     expect(stateTone('sent')).toBe('warn');

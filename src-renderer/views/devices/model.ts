@@ -9,7 +9,7 @@ import {
   type FieldSpec,
 } from '../../../src-shared/commands';
 import { checkCommand, findCommand, targetFor } from '../../../src-shared/families';
-import type { CommandRecord, CommandState } from '../../../src-shared/contract/devices';
+import { FINAL_STATES, type CommandRecord, type CommandState } from '../../../src-shared/contract/devices';
 import type { DeviceRow } from '../../../src-shared/contract/types';
 import type { Tone } from '../../lib/format';
 import { normalizeDevices } from '../../lib/rows';
@@ -52,6 +52,13 @@ function isRecord(v: unknown): v is CommandRecord {
   return typeof r.id === 'string' && typeof r.state === 'string' && typeof r.created_at === 'string';
 }
 
+/** Whether a record in state `from` may be replaced by one in state `to` (FINAL_STATES). */
+function canFollow(from: CommandState, to: CommandState): boolean {
+  if (FINAL_STATES.includes(from)) return to === from;
+  if (from === 'timed_out') return to === 'timed_out' || FINAL_STATES.includes(to);
+  return true;
+}
+
 /**
  * Merges a batch (a push or a listed page) into the history: by id, the newer state wins (a
  * record never goes back to queued once further along), newest first, capped.
@@ -66,6 +73,9 @@ export function mergeCommands(
   for (const r of current) byId.set(r.id, r);
   for (const raw of batch) {
     if (!isRecord(raw)) continue;
+    const cur = byId.get(raw.id);
+    // A listed page answered before a push can arrive after it: an older state never wins.
+    if (cur && !canFollow(cur.state, raw.state)) continue;
     byId.set(raw.id, { ...raw, args: raw.args && typeof raw.args === 'object' ? raw.args : {} });
   }
   return [...byId.values()]

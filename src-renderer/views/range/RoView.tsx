@@ -4,476 +4,31 @@
  * echo?), penalties, approval, reshoot and void — with single-key shortcuts, documented on screen.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type {
-  AuditEntry,
-  RangePush,
-  RunDetail,
-  RunShot,
-  StationRow,
-} from '../../../src-shared/contract/range';
+import type { RangePush, RunDetail, RunShot } from '../../../src-shared/contract/range';
 import { EmptyState, InlineError, Status } from '../../components/Status';
 import { isTypingTarget } from '../../components/hooks';
-import { formatClockTime, formatSeconds } from '../../lib/format';
 import { useCall, useLoaded, usePref, useRangePush } from './hooks';
-import {
-  auditValue,
-  clockOrigin,
-  fieldOfAction,
-  PENALTY_FIELDS,
-  PENALTY_LABELS,
-  plural,
-  RO_SHORTCUTS,
-  roActionForKey,
-  STATE_LABELS,
-  stringLabel,
-  type PenaltyField,
-  type RoAction,
-} from './model';
+import { fieldOfAction, plural, roActionForKey, STATE_LABELS, stringLabel, type RoAction } from './model';
 import { PlateMap, ReasonDialog, RoClock } from './parts';
-import { TableHead, hidden, num } from '../../components/TableHead';
-import { Field } from '../../components/Field';
+import {
+  alertsOf,
+  onLoaded,
+  onPush,
+  pin,
+  RO_INITIAL,
+  showRun,
+  stateTone,
+  unpin,
+  type RoModel,
+} from './roModel';
+import { StationBar } from './RoStationBar';
+import { ShotsTable } from './RoShots';
+import { ScorePanel } from './RoScore';
+import { History } from './RoHistory';
+import { AssignForm } from './RoAssign';
+import { RoAlerts, RoShortcuts, RoSquad } from './RoPanels';
 
 type Dialog = { kind: 'reshoot' | 'void'; run: RunDetail } | null;
-
-/** `run-12` → 12 (run ids grow with each run). */
-function runSeq(id: string): number {
-  const n = Number(id.replace(/^\D+/, ''));
-  return Number.isFinite(n) ? n : 0;
-}
-
-function stateTone(state: RunDetail['state']): 'ok' | 'warn' | 'bad' | 'idle' {
-  if (state === 'running') return 'ok';
-  if (state === 'review') return 'warn';
-  if (state === 'void') return 'bad';
-  return 'idle';
-}
-
-function approvedBy(history: readonly AuditEntry[]): AuditEntry | undefined {
-  return [...history].reverse().find((h) => h.kind === 'approval');
-}
-
-/** What the RO should look at, worst first. */
-function alertsOf(run: RunDetail): {
-  id: string;
-  tone: 'warn' | 'bad';
-  text: string;
-  fix?: { label: string; action: 'miss' | 'stop_plate' | { accept: RunShot } };
-}[] {
-  const out: ReturnType<typeof alertsOf> = [];
-  const closed = run.state !== 'running';
-  if (run.flags.includes('implicit_start'))
-    out.push({
-      id: 'implicit',
-      tone: 'warn',
-      text: 'The timer’s start was not seen: times are anchored on the first shot.',
-    });
-  if (run.flags.includes('no_stop_frame'))
-    out.push({
-      id: 'nostop',
-      tone: 'warn',
-      text: run.flags.includes('stale')
-        ? 'Closed without a stop from the timer: nothing arrived for 10 minutes.'
-        : 'Closed without a stop from the timer (a new string started).',
-    });
-  if (run.flags.includes('shots_missing'))
-    out.push({
-      id: 'missing',
-      tone: 'bad',
-      text: 'The timer counted more shots than arrived: check the timer’s display.',
-    });
-  for (const p of run.plates) {
-    if (p.sensor_id && p.sensor_online === false)
-      out.push({
-        id: `off-${p.plate_id}`,
-        tone: 'bad',
-        text: `Sensor ${p.sensor_id} on ${p.label} is offline: hits on it cannot be seen.`,
-      });
-  }
-  for (const n of run.unmatched_shots) {
-    const s = run.shots.find((x) => x.shot_number === n);
-    if (!s) continue;
-    out.push({
-      id: `shot-${n}`,
-      tone: 'warn',
-      text: `Shot ${n} at ${formatSeconds(s.time_ms)} s: no impact followed — a miss?${s.after_stop_plate ? ' (after the stop plate: an echo?)' : ''}`,
-    });
-  }
-  for (const id of run.unmatched_impacts) {
-    const i = run.impacts.find((x) => x.impact_id === id);
-    if (!i) continue;
-    out.push({
-      id: `imp-${id}`,
-      tone: 'warn',
-      text: `Hit on ${i.plate_id ?? i.sensor_id} at ${formatSeconds(i.t_ms)} s with no shot before it — a stray hit?`,
-    });
-  }
-  if (closed && run.plates_not_hit.length) {
-    out.push({
-      id: 'nothit',
-      tone: 'bad',
-      text: `Not hit: ${run.plates_not_hit.join(', ')}`,
-      fix: { label: 'Add a miss', action: 'miss' },
-    });
-  }
-  if (closed && run.stop_plate_detected === false && run.current?.stop_plate_hit) {
-    out.push({
-      id: 'stopplate',
-      tone: 'bad',
-      text: 'The stop plate’s sensor saw no hit.',
-      fix: { label: 'Stop plate not hit', action: 'stop_plate' },
-    });
-  }
-  const echo = run.shots.filter((s) => s.after_stop_plate);
-  if (closed && echo.length) {
-    const lastAimed = [...run.shots].reverse().find((s) => !s.after_stop_plate);
-    out.push({
-      id: 'echo',
-      tone: 'warn',
-      text: `${plural(echo.length, 'shot', 'shots')} after the stop plate was hit (an echo?).`,
-      ...(lastAimed && run.current?.raw_ms !== lastAimed.time_ms
-        ? {
-            fix: {
-              label: `Accept shot ${lastAimed.shot_number} (${formatSeconds(lastAimed.time_ms)} s) as the time`,
-              action: { accept: lastAimed },
-            },
-          }
-        : {}),
-    });
-  }
-  return out;
-}
-
-function StationBar({
-  timerId,
-  setTimerId,
-  stations,
-  station,
-  roName,
-  setRoName,
-  onStation,
-}: {
-  timerId: string;
-  setTimerId: (t: string) => void;
-  stations: readonly StationRow[];
-  station: StationRow | null;
-  roName: string;
-  setRoName: (v: string) => void;
-  onStation: (patch: { match_id?: string | null; stage_id?: string | null; squad?: string | null }) => void;
-}) {
-  const matches = useLoaded('match.list', undefined);
-  const matchId = station?.match_id ?? null;
-  const detail = useLoaded('match.get', matchId ? { match_id: matchId } : null);
-  const d = matchId && detail.data?.match.match_id === matchId ? detail.data : null;
-  useRangePush((p) => {
-    if (p.stations.some((s) => s.timer_id === timerId)) {
-      matches.refresh();
-      detail.refresh();
-    }
-  });
-  return (
-    <div className="ro-station toolbar" data-testid="ro-station">
-      <Field label="Timer">
-        <select value={timerId} onChange={(e) => setTimerId(e.target.value)} data-testid="ro-timer">
-          {stations.map((s) => (
-            <option key={s.timer_id} value={s.timer_id}>
-              {s.timer_id}
-              {s.timer?.name ? ` — ${s.timer.name}` : ''}
-              {s.timer ? (s.timer.online ? '' : ' (offline)') : ' (not seen)'}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Match">
-        <select
-          value={matchId ?? ''}
-          onChange={(e) => onStation({ match_id: e.target.value || null })}
-          data-testid="ro-match"
-        >
-          <option value="">— none —</option>
-          {(matches.data?.matches ?? []).map((m) => (
-            <option key={m.match_id} value={m.match_id}>
-              {m.name}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Stage">
-        <select
-          value={station?.stage_id ?? ''}
-          disabled={!d}
-          onChange={(e) => onStation({ stage_id: e.target.value || null })}
-          data-testid="ro-stage"
-        >
-          <option value="">— none —</option>
-          {(d?.stages ?? []).map((s) => (
-            <option key={s.stage_id} value={s.stage_id}>
-              {s.code} {s.name}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Squad">
-        <select
-          value={station?.squad ?? ''}
-          disabled={!d}
-          onChange={(e) => onStation({ squad: e.target.value || null })}
-          data-testid="ro-squad"
-        >
-          <option value="">everyone</option>
-          {(d?.squads ?? []).map((s) => (
-            <option key={s} value={s}>
-              Squad {s}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="RO">
-        <input
-          value={roName}
-          maxLength={80}
-          onChange={(e) => setRoName(e.target.value)}
-          placeholder="your name"
-          data-testid="ro-name"
-        />
-      </Field>
-    </div>
-  );
-}
-
-function ShotsTable({
-  run,
-  onAccept,
-  canEdit,
-}: {
-  run: RunDetail;
-  onAccept: (s: RunShot) => void;
-  canEdit: boolean;
-}) {
-  return (
-    <div className="panel ro-shots">
-      <h2 className="panel-title">Shots</h2>
-      <div className="table-scroll">
-        <table className="table ro-shots-table" aria-label="Shots of this string">
-          <TableHead
-            columns={[num('#'), num('Time'), num('Split'), 'Plate', num('Delay'), hidden('Actions')]}
-          />
-          <tbody>
-            {run.shots.map((s) => (
-              <tr
-                key={s.shot_number}
-                data-testid="ro-shot"
-                data-shot-number={s.shot_number}
-                data-unmatched={s.unmatched ? 'true' : 'false'}
-                className={`${s.unmatched ? 'ro-shot--unmatched' : ''}${s.accepted ? ' ro-shot--accepted' : ''}${s.after_stop_plate ? ' ro-shot--echo' : ''}`}
-              >
-                <th scope="row" className="num">
-                  {s.shot_number}
-                </th>
-                <td className="num ro-time">{formatSeconds(s.time_ms)}</td>
-                <td className="num ro-split">{formatSeconds(s.split_ms)}</td>
-                <td className="ro-plate">
-                  {s.plate_id ?? (s.unmatched ? <span className="ro-flag">no hit</span> : '—')}
-                  {s.after_stop_plate ? <span className="ro-flag"> echo?</span> : null}
-                </td>
-                <td className="num muted">{s.delay_ms !== null ? `${s.delay_ms} ms` : ''}</td>
-                <td className="ro-shot-act">
-                  {s.accepted ? (
-                    <span className="badge badge--ok">time</span>
-                  ) : canEdit ? (
-                    <button
-                      type="button"
-                      className="small-btn"
-                      onClick={() => onAccept(s)}
-                      data-testid="ro-accept-shot"
-                    >
-                      use as time
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-            {run.shots.length === 0 ? (
-              <tr className="placeholder-row">
-                <td colSpan={6}>
-                  {run.state === 'running' ? 'Waiting for the first shot…' : 'No shots recorded'}
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
-    </div>
-  );
-}
-
-function ScorePanel({
-  run,
-  busy,
-  onAction,
-}: {
-  run: RunDetail;
-  busy: boolean;
-  onAction: (a: RoAction) => void;
-}) {
-  const cur = run.current;
-  const closed = run.state !== 'running';
-  const approval = approvedBy(run.history);
-  const editable = closed && run.state !== 'void';
-  return (
-    <div className="panel ro-score" data-testid="ro-score">
-      <h2 className="panel-title">Score</h2>
-      {cur && run.score ? (
-        <dl className="ro-score-lines">
-          <dt>Time</dt>
-          <dd className="num" data-testid="ro-raw">
-            {formatSeconds(cur.raw_ms)} s
-          </dd>
-          <dt>Penalties</dt>
-          <dd className="num" data-testid="ro-penalties">
-            {run.score.penalties
-              ? `${run.score.penalties} × 3 = +${formatSeconds(run.score.penalty_ms)} s`
-              : 'none'}
-          </dd>
-          <dt className="strong">Score</dt>
-          <dd className="num ro-score-total" data-testid="ro-score-total">
-            {run.score.score_ms !== null ? `${formatSeconds(run.score.score_ms)} s` : '—'}
-            {run.score.capped ? <span className="badge badge--warn"> capped</span> : null}
-            {run.score.status === 'dnf' ? <span className="badge badge--bad"> DNF</span> : null}
-            {run.score.status === 'no_stop_plate' ? (
-              <span className="badge badge--bad"> stop plate not hit</span>
-            ) : null}
-          </dd>
-        </dl>
-      ) : (
-        <p className="muted">The score opens when the string stops.</p>
-      )}
-      <div className="ro-penalties" role="group" aria-label="Penalties">
-        {PENALTY_FIELDS.map((f: PenaltyField) => {
-          const n = cur ? cur[f] : 0;
-          const label = PENALTY_LABELS[f];
-          return (
-            <div key={f} className="ro-penalty">
-              <button
-                type="button"
-                className="ro-btn ro-btn--penalty"
-                disabled={!editable || busy}
-                onClick={() =>
-                  onAction(
-                    f === 'misses'
-                      ? 'miss'
-                      : f === 'procedurals'
-                        ? 'procedural'
-                        : f === 'foot_faults'
-                          ? 'foot_fault'
-                          : 'creeping',
-                  )
-                }
-                data-testid={`ro-add-${f}`}
-              >
-                + {label.one} <kbd>{label.key}</kbd>
-              </button>
-              <span className="ro-penalty-count num" data-testid={`ro-count-${f}`}>
-                {n}
-              </span>
-              <button
-                type="button"
-                className="ro-btn ro-btn--minus"
-                disabled={!editable || busy || n === 0}
-                aria-label={`remove one ${label.one}`}
-                onClick={() =>
-                  onAction(
-                    f === 'misses'
-                      ? 'miss-'
-                      : f === 'procedurals'
-                        ? 'procedural-'
-                        : f === 'foot_faults'
-                          ? 'foot_fault-'
-                          : 'creeping-',
-                  )
-                }
-                data-testid={`ro-remove-${f}`}
-              >
-                −
-              </button>
-            </div>
-          );
-        })}
-      </div>
-      <div className="ro-actions">
-        <button
-          type="button"
-          className="ro-btn"
-          disabled={!editable || busy}
-          onClick={() => onAction('stop_plate')}
-          aria-pressed={cur ? !cur.stop_plate_hit : false}
-          data-testid="ro-stop-plate"
-        >
-          {cur && !cur.stop_plate_hit ? 'Stop plate: NOT hit' : 'Stop plate hit'} <kbd>T</kbd>
-        </button>
-        <button
-          type="button"
-          className="ro-btn ro-btn--approve"
-          disabled={!closed || busy || run.state !== 'review'}
-          onClick={() => onAction('approve')}
-          data-testid="ro-approve"
-        >
-          {run.state === 'approved' ? `Approved${approval ? ` by ${approval.who}` : ''}` : 'Shooter approves'}{' '}
-          <kbd>A</kbd>
-        </button>
-        <button
-          type="button"
-          className="ro-btn ro-btn--warn"
-          disabled={!editable || busy}
-          onClick={() => onAction('reshoot')}
-          data-testid="ro-reshoot"
-        >
-          Reshoot <kbd>R</kbd>
-        </button>
-        <button
-          type="button"
-          className="ro-btn ro-btn--danger"
-          disabled={!editable || busy}
-          onClick={() => onAction('void')}
-          data-testid="ro-void"
-        >
-          Void <kbd>V</kbd>
-        </button>
-      </div>
-      {run.state === 'approved' ? (
-        <p className="hint">
-          Approved by the shooter: further changes are RO / Range Master decisions, and are audited.
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-function History({ history }: { history: readonly AuditEntry[] }) {
-  if (history.length === 0) return null;
-  return (
-    <div className="panel ro-history" data-testid="ro-history">
-      <h2 className="panel-title">Changes to this string</h2>
-      <ol className="audit-list">
-        {history.map((h) => (
-          <li key={h.id} data-testid="ro-history-entry">
-            <span className="muted">{formatClockTime(h.at)}</span>{' '}
-            {h.kind === 'approval' ? (
-              <strong>approved</strong>
-            ) : (
-              <>
-                <strong>{h.field}</strong> {auditValue(h.field, h.old)} → {auditValue(h.field, h.new)}
-              </>
-            )}{' '}
-            <span className="muted">
-              by {h.who} ({h.role}){h.reason ? `, ${h.reason}` : ''}
-              {h.note ? ` — “${h.note}”` : ''}
-            </span>
-          </li>
-        ))}
-      </ol>
-    </div>
-  );
-}
 
 export function RoView() {
   const stations = useLoaded('station.list', undefined);
@@ -484,47 +39,39 @@ export function RoView() {
     if (list.some((s) => s.timer_id === timerPref)) return timerPref;
     return (list.find((s) => s.match_id) ?? list[0])?.timer_id ?? '';
   }, [list, timerPref]);
-  const [run, setRun] = useState<RunDetail | null>(null);
-  const [origin, setOrigin] = useState<number | null>(null);
-  const [pinned, setPinned] = useState<string | null>(null);
-  const pinnedRef = useRef(pinned);
-  useEffect(() => {
-    pinnedRef.current = pinned;
-  });
+  const [model, setModel] = useState<RoModel>(RO_INITIAL);
+  // Pushes can arrive several times between renders: each one starts from the latest model.
+  const modelRef = useRef(model);
+  const update = useCallback((next: RoModel) => {
+    modelRef.current = next;
+    setModel(next);
+  }, []);
+  const { run, origin, pinned } = model;
   const ro = useLoaded('ro.state', timerId ? { timer_id: timerId } : null, (d) => {
-    if (pinnedRef.current) return;
-    setRun(d.run);
-    setOrigin(d.run ? clockOrigin(d.run, Date.now()) : null);
+    update(onLoaded(modelRef.current, d.run, Date.now()));
   });
   const [dialog, setDialog] = useState<Dialog>(null);
   const [help, setHelp] = useState(true);
   const { call, busy } = useCall();
   const who = roName.trim() || 'RO';
 
-  const show = useCallback((d: RunDetail | null) => {
-    setRun(d);
-    setOrigin(d ? clockOrigin(d, Date.now()) : null);
-  }, []);
+  const show = useCallback(
+    (d: RunDetail | null) => update(showRun(modelRef.current, d, Date.now())),
+    [update],
+  );
+  const setPinned = (id: string | null) => update(id ? pin(modelRef.current, id) : unpin(modelRef.current));
 
   useRangePush((p: RangePush) => {
-    if (p.stations.some((s) => !list.some((x) => x.timer_id === s.timer_id))) stations.refresh();
-    let refresh = p.stations.some((s) => s.timer_id === timerId);
-    for (const d of p.runs) {
-      if (d.timer_id !== timerId) continue;
-      if (run && d.run_id === run.run_id) {
-        if (d.state === 'running') {
-          // Keep the local clock: only a jump of more than 250 ms re-anchors it.
-          const o = clockOrigin(d, Date.now());
-          setOrigin((prev) => (prev !== null && o !== null && Math.abs(prev - o) < 250 ? prev : o));
-          setRun(d);
-        } else show(d);
-        if (run.state !== d.state) refresh = true;
-      } else if (!pinned && (d.state === 'running' || !run || runSeq(d.run_id) > runSeq(run.run_id))) {
-        show(d);
-        refresh = true;
-      }
-    }
-    if (refresh) ro.refresh();
+    const out = onPush(
+      modelRef.current,
+      p,
+      timerId,
+      list.map((s) => s.timer_id),
+      Date.now(),
+    );
+    update(out.model);
+    if (out.refreshStations) stations.refresh();
+    if (out.refresh) ro.refresh();
   });
 
   const station = ro.data?.station ?? list.find((s) => s.timer_id === timerId) ?? null;
@@ -817,28 +364,15 @@ export function RoView() {
       {run ? (
         <>
           <PlateMap plates={run.plates} />
-          {alerts.length ? (
-            <ul className="ro-alerts" aria-label="Needs attention" data-testid="ro-alerts">
-              {alerts.map((a) => (
-                <li key={a.id} className={`ro-alert ro-alert--${a.tone}`} data-testid="ro-alert">
-                  <span>{a.text}</span>
-                  {a.fix && run.state !== 'void' ? (
-                    <button
-                      type="button"
-                      disabled={busy}
-                      onClick={() => {
-                        const f = a.fix!.action;
-                        if (typeof f === 'object') void accept(f.accept);
-                        else void act(f);
-                      }}
-                    >
-                      {a.fix.label}
-                    </button>
-                  ) : null}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <RoAlerts
+            alerts={alerts}
+            disabled={busy}
+            canFix={run.state !== 'void'}
+            onFix={(f) => {
+              if (typeof f === 'object') void accept(f.accept);
+              else void act(f);
+            }}
+          />
           <div className="ro-grid">
             <ShotsTable
               run={run}
@@ -855,59 +389,14 @@ export function RoView() {
       ) : null}
 
       {st && st.squad.length ? (
-        <section className="panel ro-squad" aria-label="Squad" data-testid="ro-squad-list">
-          <h2 className="panel-title">Squad on {st.stage?.code ?? 'this stage'}</h2>
-          <ol className="ro-squad-list">
-            {st.squad.map((s) => (
-              <li key={s.shooter_id} className={s.up ? 'ro-squad-up' : undefined} data-testid="ro-squad-row">
-                <span className="strong">{s.name}</span>
-                <span className="muted">
-                  {s.division} {s.class}
-                </span>
-                <span className="num">
-                  {s.done}/{s.of}
-                </span>
-                <span className="num">
-                  {s.stage_time_ms !== null ? `${formatSeconds(s.stage_time_ms)} s` : ''}
-                </span>
-                {s.up ? (
-                  <span className="badge badge--ok">up</span>
-                ) : (
-                  <button
-                    type="button"
-                    className="small-btn"
-                    disabled={s.done >= s.of}
-                    onClick={() => onStation({ shooter_id: s.shooter_id })}
-                  >
-                    put up
-                  </button>
-                )}
-              </li>
-            ))}
-          </ol>
-        </section>
+        <RoSquad
+          squad={st.squad}
+          stageCode={st.stage?.code ?? null}
+          onPutUp={(id) => onStation({ shooter_id: id })}
+        />
       ) : null}
 
-      <section className="panel ro-help" aria-label="Keyboard shortcuts" data-testid="ro-shortcuts">
-        <h2 className="panel-title">
-          Keyboard{' '}
-          <button type="button" className="small-btn" onClick={() => setHelp((h) => !h)} aria-expanded={help}>
-            {help ? 'hide' : 'show'} <kbd>?</kbd>
-          </button>
-        </h2>
-        {help ? (
-          <dl className="ro-keys">
-            {RO_SHORTCUTS.map((k) => (
-              <div key={k.keys}>
-                <dt>
-                  <kbd>{k.keys}</kbd>
-                </dt>
-                <dd>{k.action}</dd>
-              </div>
-            ))}
-          </dl>
-        ) : null}
-      </section>
+      <RoShortcuts shown={help} onToggle={() => setHelp((h) => !h)} />
 
       {dialog ? (
         <ReasonDialog
@@ -927,63 +416,5 @@ export function RoView() {
         />
       ) : null}
     </div>
-  );
-}
-
-function AssignForm({ run, who, onDone }: { run: RunDetail; who: string; onDone: (d: RunDetail) => void }) {
-  const matchId = run.match_id;
-  const detail = useLoaded('match.get', matchId ? { match_id: matchId } : null);
-  const [shooter, setShooter] = useState('');
-  const [stage, setStage] = useState(run.stage_id ?? '');
-  const { call, busy } = useCall();
-  if (!matchId) {
-    return (
-      <p className="ro-banner" role="status">
-        This string belongs to no match: pick a match and a stage for this timer above, then start the next
-        string.
-      </p>
-    );
-  }
-  return (
-    <form
-      className="panel toolbar"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!shooter) return;
-        void call('run.assign', {
-          run_id: run.run_id,
-          shooter_id: shooter,
-          ...(stage ? { stage_id: stage } : {}),
-          who,
-          role: 'RO',
-          note: 'assigned on the RO screen',
-        }).then((r) => r && onDone(r));
-      }}
-    >
-      <strong>This string has no shooter.</strong>
-      <Field label="Shooter">
-        <select value={shooter} onChange={(e) => setShooter(e.target.value)}>
-          <option value="">—</option>
-          {(detail.data?.shooters ?? []).map((s) => (
-            <option key={s.shooter_id} value={s.shooter_id}>
-              {s.name}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Stage">
-        <select value={stage} onChange={(e) => setStage(e.target.value)}>
-          <option value="">—</option>
-          {(detail.data?.stages ?? []).map((s) => (
-            <option key={s.stage_id} value={s.stage_id}>
-              {s.code}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <button type="submit" className="primary" disabled={!shooter || busy}>
-        Assign
-      </button>
-    </form>
   );
 }

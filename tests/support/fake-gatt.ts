@@ -12,7 +12,7 @@ import {
   type GattConnection,
   type GattTransport,
   type GattWriteMode,
-} from './gatt';
+} from '../../src-shared/bridges/gatt';
 
 export interface FakeCharacteristic {
   /** What a read returns (a function to compute it per read). */

@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+import { act, cleanup, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RoState, RunDetail } from '../../../src-shared/contract/range';
+import { closed, running, station, T0, TIMER } from '../../../tests/support/renderer/rangeFixtures';
+import { renderView } from '../../../tests/support/renderer/renderView';
+import { RoView } from './RoView';
+
+afterEach(cleanup);
+
+/** A core that answers the RO screen's loads with whatever run it holds now. */
+function core() {
+  let run: RunDetail | null = null;
+  let loads = 0;
+  const stationRow = {
+    ...station(TIMER),
+    timer: { timer_id: TIMER, name: 'AMG Commander', online: true, remote_start: true, battery: 90 },
+  };
+  const handlers = {
+    'station.list': () => ({ stations: [stationRow], timers: [stationRow.timer] }),
+    'ro.state': (): RoState => {
+      loads++;
+      return { station: stationRow, match: null, stage: null, run, pending: null, squad: [] };
+    },
+    'match.list': () => ({ matches: [] }),
+  };
+  return {
+    handlers,
+    loads: () => loads,
+    set(r: RunDetail) {
+      run = r;
+      return r;
+    },
+  };
+}
+
+describe('RO view', () => {
+  it('waits for a string, shows it running when the push comes, then its time when it stops', async () => {
+    const c = core();
+    const v = renderView(<RoView />, c.handlers);
+    expect((await screen.findByTestId('ro-state')).textContent).toBe('waiting');
+
+    await v.push('range', {
+      runs: [c.set(running('run-1', T0 + 800, { shot_count: 1, last_shot_ms: 640 }))],
+      stations: [],
+    });
+    expect(screen.getByTestId('ro-state').textContent).toBe('running');
+    expect(screen.getByTestId('ro-shooter').textContent).toBe('Ann');
+    expect(screen.getByTestId('ro-clock-box').dataset.state).toBe('running');
+    expect(screen.getByTestId('ro-stop')).toBeTruthy();
+
+    await v.push('range', { runs: [c.set(closed('run-1', T0 + 5000, 4210))], stations: [] });
+    expect(screen.getByTestId('ro-state').textContent).toBe('review');
+    expect(screen.getByTestId('ro-clock').textContent).toBe('4.21');
+    expect(screen.getByTestId('ro-approve').hasAttribute('disabled')).toBe(false);
+  });
+
+  it('an RO state answered before the stop but delivered after it does not start the clock again', async () => {
+    const c = core();
+    // The core's answer to the next load was built while the string still ran.
+    c.set(running('run-1', T0 + 4900));
+    const v = renderView(<RoView />, c.handlers);
+    await screen.findByText('run-1', { exact: false });
+    await v.push('range', { runs: [closed('run-1', T0 + 5000, 4210)], stations: [] });
+    // The push changed the string's state, so the screen reloads the RO state: the stale answer.
+    await waitFor(() => expect(c.loads()).toBeGreaterThanOrEqual(2));
+    // …and lets its answer reach the screen.
+    await act(async () => {});
+    expect(screen.getByTestId('ro-state').textContent).toBe('review');
+    expect(screen.getByTestId('ro-clock').textContent).toBe('4.21');
+  });
+
+  it('strings of another timer do not show on this one', async () => {
+    const c = core();
+    const v = renderView(<RoView />, c.handlers);
+    await screen.findByTestId('ro-state');
+    await v.push('range', {
+      runs: [running('run-9', T0 + 800, { timer_id: 'amg-2', shooter_name: 'Bob' })],
+      stations: [],
+    });
+    expect(screen.getByTestId('ro-state').textContent).toBe('waiting');
+    expect(screen.queryByText('Bob')).toBeNull();
+  });
+});
