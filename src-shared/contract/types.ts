@@ -129,3 +129,9 @@ export interface SampleBatch {
   /** sensor id → samples in time order. */
   sensors: Record<string, SampleTuple[]>;
 }
+
+/**
+ * What every transport carries back for one command: the result, or the failure's HTTP-style
+ * status and a readable reason (never a stack).
+ */
+export type CallResult<T = unknown> = { ok: true; res: T } | { ok: false; status: number; error: string };
