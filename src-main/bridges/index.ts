@@ -115,14 +115,12 @@ export const bridgesContractRoutes: readonly ContractRoute[] = [
     command: 'bridges.ble.remove',
     request: ({ params }) => ({ address: params.address }),
   },
-  ...(['connect', 'disconnect'] as const).map(
-    (action): ContractRoute => ({
-      method: 'POST',
-      path: `/api/bridges/ble/devices/:address/${action}`,
-      command: `bridges.ble.${action}`,
-      request: ({ params }) => ({ address: params.address }),
-    }),
-  ),
+  ...(['connect', 'disconnect'] as const).map((action): ContractRoute => ({
+    method: 'POST',
+    path: `/api/bridges/ble/devices/:address/${action}`,
+    command: `bridges.ble.${action}`,
+    request: ({ params }) => ({ address: params.address }),
+  })),
   {
     method: 'POST',
     path: '/api/bridges/command',

@@ -30,7 +30,10 @@ describe('preload api', () => {
         : { ok: false, error: 'nope', status: 404 },
     );
     const api = createPreloadApi(ipc);
-    await expect(api['events.list']({ limit: 3 })).resolves.toEqual({ ok: true, res: { echoed: { limit: 3 } } });
+    await expect(api['events.list']({ limit: 3 })).resolves.toEqual({
+      ok: true,
+      res: { echoed: { limit: 3 } },
+    });
     await expect(api['health.get'](undefined)).resolves.toEqual({ ok: false, error: 'nope', status: 404 });
   });
 

@@ -92,7 +92,11 @@ export const gamesContractRoutes: readonly ContractRoute[] = [
     path: '/api/leaderboard',
     command: 'games.leaderboard',
     request: ({ query }) =>
-      pickQuery(query, ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'], ['limit', 'min_sessions']),
+      pickQuery(
+        query,
+        ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'],
+        ['limit', 'min_sessions'],
+      ),
   },
   {
     path: '/api/sessions',

@@ -65,7 +65,10 @@ export function rangeRoutes(app: FastifyInstance, handlers: Partial<Handlers>): 
       return reply
         .code(200)
         .header('Content-Type', 'text/csv; charset=utf-8')
-        .header('Content-Disposition', `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+        .header(
+          'Content-Disposition',
+          `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        )
         .header('Cache-Control', 'no-store')
         .send(file.content);
     });

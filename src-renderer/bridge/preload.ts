@@ -1,6 +1,7 @@
 /** Adapts Electron's preload object (`window.api`, a PreloadApi) to the Bridge views use. */
 import type { Bridge, CommandName, PreloadApi } from '../../src-shared/contract';
-import { BridgeCallError, unwrapResult } from '../../src-shared/contract/result';
+import { isCommandName } from '../../src-shared/contract/names';
+import { BridgeCallError, unknownCommand, unwrapResult } from '../../src-shared/contract/result';
 
 /** Duck-typed: the preload exposes `subscribe` plus one function per command. */
 export function isPreloadApi(value: unknown): value is PreloadApi {
@@ -12,10 +13,12 @@ export function isPreloadApi(value: unknown): value is PreloadApi {
 export function bridgeFromPreload(api: PreloadApi): Bridge {
   return {
     async call(name, req) {
+      if (!isCommandName(name)) return unwrapResult(name, unknownCommand(name));
       const fn = (api as unknown as Record<CommandName, ((req: unknown) => Promise<unknown>) | undefined>)[
         name
       ];
-      if (typeof fn !== 'function') throw new BridgeCallError(`${name}: not available in this build`, name, 503);
+      if (typeof fn !== 'function')
+        throw new BridgeCallError(`${name}: not available in this build`, name, 503);
       // The preload resolves to the dispatcher's CallResult; its status survives contextBridge.
       return unwrapResult(name, await fn(req));
     },

@@ -90,7 +90,13 @@ describe('WebSocket bridge framing', () => {
     const { bridge } = make();
     latest().open();
     const p = bridge.call('telemetry.recent', { sensor_id: 's1' });
-    latest().receive({ t: 'result', id: 1, ok: false, status: 400, error: 'invalid telemetry.recent request' });
+    latest().receive({
+      t: 'result',
+      id: 1,
+      ok: false,
+      status: 400,
+      error: 'invalid telemetry.recent request',
+    });
     await expect(p).rejects.toMatchObject({
       name: 'BridgeCallError',
       message: 'invalid telemetry.recent request',

@@ -5,6 +5,8 @@
  */
 import { ContractError, isCommandName, parseRequest, type CallResult, type Handlers } from './index';
 
+import { unknownCommand } from './result';
+
 export { BridgeCallError, isCallResult, unwrapResult } from './result';
 
 /** A failure as a transport shows it: HTTP sends `{error: message}` with `status`. */
@@ -12,8 +14,6 @@ export interface DispatchError {
   status: number;
   message: string;
 }
-
-const MAX_NAME_IN_ERROR = 64;
 
 /** ContractError keeps its status; anything else is a 500 with its message and nothing more. */
 export function toDispatchError(err: unknown): DispatchError {
@@ -27,11 +27,12 @@ function failure(e: DispatchError): CallResult<never> {
 }
 
 /** Validates `name` and `req` against the contract and runs the handler; always resolves. */
-export async function dispatch(handlers: Partial<Handlers>, name: unknown, req: unknown): Promise<CallResult> {
-  if (!isCommandName(name)) {
-    const shown = typeof name === 'string' ? name.slice(0, MAX_NAME_IN_ERROR) : typeof name;
-    return failure({ status: 404, message: `unknown command: ${shown}` });
-  }
+export async function dispatch(
+  handlers: Partial<Handlers>,
+  name: unknown,
+  req: unknown,
+): Promise<CallResult> {
+  if (!isCommandName(name)) return unknownCommand(name);
   const handler = handlers[name] as ((req: unknown) => unknown) | undefined;
   if (typeof handler !== 'function') return failure({ status: 503, message: `${name} is not available` });
   try {

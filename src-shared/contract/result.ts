@@ -4,6 +4,14 @@
  */
 import type { CallResult } from './types';
 
+const MAX_NAME_IN_ERROR = 64;
+
+/** The failure for a name outside the contract, the same wherever it is caught. */
+export function unknownCommand(name: unknown): { ok: false; status: 404; error: string } {
+  const shown = typeof name === 'string' ? name.slice(0, MAX_NAME_IN_ERROR) : typeof name;
+  return { ok: false, status: 404, error: `unknown command: ${shown}` };
+}
+
 /** A failed call as the views see it, whatever carried it. */
 export class BridgeCallError extends Error {
   constructor(
