@@ -112,7 +112,11 @@ void _pushNamesMatch;
 
 export type Handlers = { [K in CommandName]: (req: CommandReq<K>) => Promise<CommandRes<K>> | CommandRes<K> };
 
-/** What a view talks to: `window.api` under Electron, a WebSocket client in a browser, a fake in tests. */
+/**
+ * What a view talks to: `window.api` under Electron, a WebSocket client in a browser, a fake in
+ * tests. A failed call rejects with a BridgeCallError (contract/result.ts) carrying the status the
+ * dispatcher gave it, whichever transport carried it.
+ */
 export interface Bridge {
   call<K extends CommandName>(name: K, req: CommandReq<K>): Promise<CommandRes<K>>;
   on<E extends PushName>(name: E, listener: (payload: PushMap[E]) => void): () => void;
