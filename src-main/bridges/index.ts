@@ -8,7 +8,6 @@
  * args, meta)`) — the commands module routes commands for bridged devices through it.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
 import { defaultDrivers } from '../../src-shared/families/bridged';
 import {
   DriverCommandError,
@@ -18,13 +17,13 @@ import {
 } from '../../src-shared/bridges/driver';
 import { GattError, type GattTransport } from '../../src-shared/bridges/gatt';
 import { topicProblem } from '../../src-shared/bridges/serial';
-import { ContractError, parseRequest, type CommandName, type Handlers } from '../../src-shared/contract';
+import { ContractError, type Handlers } from '../../src-shared/contract';
 import type { BleDeviceRow, BridgesSettings, BridgesState } from '../../src-shared/contract/bridges';
 import { toIso } from '../../src-shared/events/time';
 import { isValidDeviceId } from '../../src-shared/ids';
 import type { CoreModule, ModuleContext, ModuleFactory, Plugin } from '../core/module';
+import type { ContractRoute } from '../core/routes';
 import type { BridgesService } from '../core/services';
-import { mutationGuard } from '../core/guard';
 import { BleBridge, type TransportChoice } from './ble/ble-bridge';
 import { BluezTransport, dbusNextClient } from './ble/bluez';
 import { RendererGattTransport, webBluetoothSelector, type WebBluetoothSelector } from './ble/web-bluetooth';
@@ -59,6 +58,82 @@ function commandError(err: unknown): ContractError {
   if (err instanceof GattError) return new ContractError(err.message, 503);
   return new ContractError((err as Error).message, 503);
 }
+
+/**
+ * Every bridges command fails with a status of its own: a driver or transport fault is the
+ * device's (503), never the console's (500), whichever transport asked.
+ */
+function withBridgeErrors(handlers: Partial<Handlers>): Partial<Handlers> {
+  const out: Record<string, (req: unknown) => unknown> = {};
+  for (const [name, fn] of Object.entries(handlers) as [string, (req: unknown) => unknown][]) {
+    out[name] = async (req) => {
+      try {
+        return await fn(req);
+      } catch (err) {
+        throw commandError(err);
+      }
+    };
+  }
+  return out as Partial<Handlers>;
+}
+
+const objectBody = (b: unknown) => (b && typeof b === 'object' && !Array.isArray(b) ? b : {});
+
+/** The bridges HTTP API (product.md), each route one command; changes pass the mutation guard. */
+export const bridgesContractRoutes: readonly ContractRoute[] = [
+  { path: '/api/bridges', command: 'bridges.list' },
+  { path: '/api/bridges/serial/available', command: 'bridges.serial.available' },
+  {
+    method: 'POST',
+    path: '/api/bridges/serial',
+    command: 'bridges.serial.save',
+    request: ({ body }) => body ?? {},
+    status: 201,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/bridges/serial/:id',
+    command: 'bridges.serial.remove',
+    request: ({ params }) => ({ id: params.id }),
+  },
+  {
+    method: 'POST',
+    path: '/api/bridges/ble/scan',
+    command: 'bridges.ble.scan',
+    request: ({ body }) => objectBody(body),
+  },
+  {
+    method: 'POST',
+    path: '/api/bridges/ble/devices',
+    command: 'bridges.ble.save',
+    request: ({ body }) => body ?? {},
+    status: 201,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/bridges/ble/devices/:address',
+    command: 'bridges.ble.remove',
+    request: ({ params }) => ({ address: params.address }),
+  },
+  ...(['connect', 'disconnect'] as const).map((action): ContractRoute => ({
+    method: 'POST',
+    path: `/api/bridges/ble/devices/:address/${action}`,
+    command: `bridges.ble.${action}`,
+    request: ({ params }) => ({ address: params.address }),
+  })),
+  {
+    method: 'POST',
+    path: '/api/bridges/command',
+    command: 'bridges.command',
+    request: ({ body }) => body ?? {},
+  },
+  {
+    method: 'PUT',
+    path: '/api/bridges/settings',
+    command: 'bridges.settings.set',
+    request: ({ body }) => body ?? {},
+  },
+];
 
 /** `/dev/ttyUSB0` → `ttyUSB0`; `/dev/serial/by-id/usb-FTDI…` → a valid id from its tail. */
 export function portIdFromPath(path: string): string {
@@ -342,61 +417,10 @@ export function createBridgesModule(options: BridgesModuleOptions = {}): ModuleF
       },
     };
 
-    const routes = (app: FastifyInstance) => {
-      const guard = mutationGuard(ctx.config);
-      const run = async <K extends CommandName>(reply: FastifyReply, name: K, req: unknown, code = 200) => {
-        try {
-          const handler = handlers[name] as (r: unknown) => unknown;
-          const res = await handler(parseRequest(name, req));
-          return reply.code(code).send(res);
-        } catch (err) {
-          const e = err instanceof ContractError ? err : commandError(err);
-          return reply.code(e.status).send({ error: e.message });
-        }
-      };
-      const body = (b: unknown) => (b && typeof b === 'object' && !Array.isArray(b) ? b : {});
-      app.get('/api/bridges', async (_req, reply) => run(reply, 'bridges.list', undefined));
-      app.get('/api/bridges/serial/available', async (_req, reply) =>
-        run(reply, 'bridges.serial.available', undefined),
-      );
-      app.post('/api/bridges/serial', { preHandler: guard.preHandler }, async (req, reply) =>
-        run(reply, 'bridges.serial.save', req.body ?? {}, 201),
-      );
-      app.delete<{ Params: { id: string } }>(
-        '/api/bridges/serial/:id',
-        { preHandler: guard.preHandler },
-        async (req, reply) => run(reply, 'bridges.serial.remove', { id: req.params.id }),
-      );
-      app.post('/api/bridges/ble/scan', { preHandler: guard.preHandler }, async (req, reply) =>
-        run(reply, 'bridges.ble.scan', body(req.body)),
-      );
-      app.post('/api/bridges/ble/devices', { preHandler: guard.preHandler }, async (req, reply) =>
-        run(reply, 'bridges.ble.save', req.body ?? {}, 201),
-      );
-      app.delete<{ Params: { address: string } }>(
-        '/api/bridges/ble/devices/:address',
-        { preHandler: guard.preHandler },
-        async (req, reply) => run(reply, 'bridges.ble.remove', { address: req.params.address }),
-      );
-      for (const action of ['connect', 'disconnect'] as const) {
-        app.post<{ Params: { address: string } }>(
-          `/api/bridges/ble/devices/:address/${action}`,
-          { preHandler: guard.preHandler },
-          async (req, reply) => run(reply, `bridges.ble.${action}`, { address: req.params.address }),
-        );
-      }
-      app.post('/api/bridges/command', { preHandler: guard.preHandler }, async (req, reply) =>
-        run(reply, 'bridges.command', req.body ?? {}),
-      );
-      app.put('/api/bridges/settings', { preHandler: guard.preHandler }, async (req, reply) =>
-        run(reply, 'bridges.settings.set', req.body ?? {}),
-      );
-    };
-
     return {
       name: 'bridges',
-      handlers,
-      routes,
+      handlers: withBridgeErrors(handlers),
+      contractRoutes: bridgesContractRoutes,
       start() {
         serial.start(configStore.serialPorts());
         for (const d of configStore.bleDevices()) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import type { CoreConfig } from './types';
-import { AllowedHostError, normalizeAllowedHost } from './routes';
+import { AllowedHostError, normalizeAllowedHost } from './route-access';
 
 export class ConfigError extends Error {}
 

@@ -7,6 +7,7 @@ import type { CommittedBatch, IngestPipeline } from '../ingest/pipeline';
 import type { DeviceRegistry } from '../services/devices';
 import type { Store } from '../store/store';
 import type { Migration } from '../store/migrations';
+import type { ContractRoute } from './routes';
 import type { ServiceMap } from './services';
 import type { CoreConfig } from './types';
 
@@ -45,7 +46,12 @@ export interface ModuleContext {
 export interface CoreModule {
   readonly name: string;
   readonly handlers?: Partial<Handlers>;
-  /** Registers HTTP routes on the serve host (never on `/api/health`, `/live` or `/ws`). */
+  /** HTTP routes that mirror one of its commands; the host serves them (see routes.ts). */
+  readonly contractRoutes?: readonly ContractRoute[];
+  /**
+   * Registers the HTTP routes outside the contract (downloads, the originals' own API, static
+   * pages) on the serve host (never on `/api/health`, `/live` or `/ws`).
+   */
   routes?(app: FastifyInstance): void | Promise<void>;
   start?(): void | Promise<void>;
   stop?(): void | Promise<void>;

@@ -1,44 +1,45 @@
 /**
- * How capabilities declare their HTTP routes' access (the host enforces it), and the names the
- * host answers to. Here, not in the host, so capabilities and the config need not import the host.
+ * HTTP routes that mirror a contract command, declared as data: the host serves every table the
+ * same way (the dispatcher validates, calls the handler and maps errors), so a capability never
+ * touches Fastify for them. Routes outside the contract (CSV downloads, the originals' /v1/* API,
+ * static pages) stay in `CoreModule.routes`.
  */
-import { isIP } from 'node:net';
+import type { FastifyReply } from 'fastify';
+import type { CallResult, CommandName } from '../../src-shared/contract';
+import { toDispatchError } from '../../src-shared/contract/dispatch';
 
-export interface RouteAccess {
-  /** Any origin may call the route; CORS `*` and an answered preflight. */
-  cors?: 'open';
-  /** Refusals in the original's shape (`{"detail": ...}`). */
-  errorBody?: 'detail';
+export type HttpQuery = Record<string, string | undefined>;
+
+/** What a route's request mapping sees of the HTTP request. */
+export interface RouteInput {
+  query: HttpQuery;
+  params: Record<string, string>;
+  body: unknown;
 }
 
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    access?: RouteAccess;
-  }
+export interface ContractRoute {
+  /** GET unless said; anything else changes state and passes the host's mutation guard. */
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** A Fastify path (`/api/runs/:id`). */
+  path: string;
+  command: CommandName;
+  /**
+   * Turns the query, path parameters or body into the command's request, which the contract's
+   * schema then validates; throwing a ContractError answers with its status. None: no request.
+   */
+  request?(input: RouteInput): unknown;
+  /** The success status (200 unless said). */
+  status?: number;
 }
 
-/** Route options for a route of an original backend that keeps its error shape. */
-export const ORIGINAL_ROUTE = { config: { access: { errorBody: 'detail' } as RouteAccess } };
-/** Route options for a route open to any origin (CORS `*`), e.g. the karting app's. */
-export const OPEN_ROUTE = { config: { access: { cors: 'open', errorBody: 'detail' } as RouteAccess } };
+/** A CallResult as HTTP: the response on success, `{error}` with the failure's status otherwise. */
+export function sendResult(reply: FastifyReply, result: CallResult, okStatus = 200): FastifyReply {
+  if (result.ok) return reply.code(okStatus).send(result.res);
+  return reply.code(result.status).send({ error: result.error });
+}
 
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*$/;
-
-export class AllowedHostError extends Error {}
-
-/**
- * Normalizes a name given with `--allowed-host`: lower case, no trailing dot, IPv6 without
- * brackets. Throws AllowedHostError for anything that is not a bare host name or address.
- */
-export function normalizeAllowedHost(raw: string): string {
-  let h = raw.trim().toLowerCase();
-  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1);
-  if (h.endsWith('.')) h = h.slice(0, -1);
-  if (isIP(h)) return h;
-  if (!HOSTNAME.test(h)) {
-    throw new AllowedHostError(
-      `--allowed-host takes a host name or an IP address, without scheme or port; got "${raw.slice(0, 100)}"`,
-    );
-  }
-  return h;
+/** A thrown error as HTTP, with the status the dispatcher would give it. */
+export function sendFailure(reply: FastifyReply, err: unknown): FastifyReply {
+  const e = toDispatchError(err);
+  return reply.code(e.status).send({ error: e.message });
 }

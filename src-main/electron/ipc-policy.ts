@@ -1,11 +1,7 @@
 /**
- * The pure half of the IPC adapter: who may call, and how one call is validated and dispatched.
- * No electron import, so it runs under vitest.
+ * The pure half of the IPC adapter: who may call. No electron import, so it runs under vitest;
+ * the call itself goes through the contract's dispatcher.
  */
-import { ContractError, isCommandName, parseRequest, type Handlers } from '../../src-shared/contract';
-
-/** What crosses IPC for a command: never a raw thrown error. */
-export type IpcResult<T = unknown> = { ok: true; res: T } | { ok: false; error: string; status: number };
 
 /**
  * True when `url` (the sender frame's URL) is the app's own renderer: for a `file:` app the very
@@ -42,29 +38,5 @@ function filePath(pathname: string): string | null {
     return decodeURIComponent(pathname);
   } catch {
     return null;
-  }
-}
-
-const MAX_NAME_IN_ERROR = 64;
-
-function failure(err: unknown): IpcResult<never> {
-  if (err instanceof ContractError) return { ok: false, error: err.message, status: err.status };
-  if (err instanceof Error && err.message) return { ok: false, error: err.message, status: 500 };
-  return { ok: false, error: 'internal error', status: 500 };
-}
-
-/** Validates `name` and `req` against the contract and runs the handler; always resolves. */
-export async function dispatch(handlers: Partial<Handlers>, name: unknown, req: unknown): Promise<IpcResult> {
-  if (!isCommandName(name)) {
-    const shown = typeof name === 'string' ? name.slice(0, MAX_NAME_IN_ERROR) : typeof name;
-    return { ok: false, error: `unknown command: ${shown}`, status: 404 };
-  }
-  const handler = handlers[name] as ((req: unknown) => unknown) | undefined;
-  if (typeof handler !== 'function') return { ok: false, error: `${name} is not available`, status: 503 };
-  try {
-    const parsed = parseRequest(name, req);
-    return { ok: true, res: await handler(parsed) };
-  } catch (err) {
-    return failure(err);
   }
 }

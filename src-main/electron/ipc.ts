@@ -3,10 +3,11 @@
  * core's pushes (already batched once per tick) to it. Pure checks live in ipc-policy.ts.
  */
 import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
-import { COMMAND_NAMES, PUSH_NAMES, type PushName } from '../../src-shared/contract';
+import { COMMAND_NAMES, PUSH_NAMES, type CallResult, type PushName } from '../../src-shared/contract';
+import { dispatch } from '../../src-shared/contract/dispatch';
 import type { Core } from '../core/types';
 import { CMD_CHANNEL_PREFIX, PUSH_CHANNEL } from './channels';
-import { dispatch, isTrustedSender, type IpcResult } from './ipc-policy';
+import { isTrustedSender } from './ipc-policy';
 
 export interface IpcOptions {
   core: Pick<Core, 'handlers' | 'onPush'>;
@@ -29,7 +30,7 @@ export function registerIpc({ core, appUrl, getWindow }: IpcOptions): () => void
   }
 
   for (const name of COMMAND_NAMES) {
-    ipcMain.handle(CMD_CHANNEL_PREFIX + name, async (event, req: unknown): Promise<IpcResult> => {
+    ipcMain.handle(CMD_CHANNEL_PREFIX + name, async (event, req: unknown): Promise<CallResult> => {
       const problem = senderProblem(event);
       if (problem) {
         console.warn(`marshal: rejected ${name} over IPC: ${problem}`);

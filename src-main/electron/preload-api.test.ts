@@ -23,20 +23,37 @@ describe('preload api', () => {
     expect(isPushName('toString')).toBe(false);
   });
 
-  it('invokes the command channel and unwraps results', async () => {
+  it('invokes the command channel and passes the result through with its status', async () => {
     const { ipc } = fakeIpc((channel, req) =>
       channel === `${CMD_CHANNEL_PREFIX}events.list`
         ? { ok: true, res: { echoed: req } }
-        : { ok: false, error: 'nope' },
+        : { ok: false, error: 'nope', status: 404 },
     );
     const api = createPreloadApi(ipc);
-    await expect(api['events.list']({ limit: 3 })).resolves.toEqual({ echoed: { limit: 3 } });
-    await expect(api['health.get'](undefined)).rejects.toThrow('nope');
+    await expect(api['events.list']({ limit: 3 })).resolves.toEqual({
+      ok: true,
+      res: { echoed: { limit: 3 } },
+    });
+    await expect(api['health.get'](undefined)).resolves.toEqual({ ok: false, error: 'nope', status: 404 });
   });
 
-  it('rejects malformed responses', async () => {
+  it('turns malformed responses and failed invokes into failures, never rejections', async () => {
     const api = createPreloadApi(fakeIpc(() => 'garbage').ipc);
-    await expect(api['stats.get'](undefined)).rejects.toThrow('malformed IPC response');
+    await expect(api['stats.get'](undefined)).resolves.toEqual({
+      ok: false,
+      status: 500,
+      error: 'malformed IPC response',
+    });
+    const down = createPreloadApi(
+      fakeIpc(() => {
+        throw new Error('No handler registered');
+      }).ipc,
+    );
+    await expect(down['stats.get'](undefined)).resolves.toEqual({
+      ok: false,
+      status: 503,
+      error: 'No handler registered',
+    });
   });
 
   it('delivers pushes to subscribers by name, without the IPC event', () => {

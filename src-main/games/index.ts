@@ -12,7 +12,7 @@ import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
 import type { TaskLeaderboardRow } from '../../src-shared/contract/games';
 import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { CONSOLE_ALERTS_TOPIC, Gateways } from './gateways';
-import { registerGamesRoutes } from './routes';
+import { gamesContractRoutes, registerGamesRoutes } from './routes';
 import { GameSessions } from './sessions';
 import { SpectatorAssets } from './spectator';
 import { TaskEvents } from './tasks';
@@ -136,6 +136,7 @@ export const gamesModule: ModuleFactory = (ctx) => {
   const module: CoreModule = {
     name: 'games',
     handlers,
+    contractRoutes: gamesContractRoutes,
     routes: (app) =>
       registerGamesRoutes(app, {
         ctx,

@@ -1,8 +1,10 @@
 /**
- * The games capability's HTTP routes (product.md "HTTP"):
+ * The games capability's HTTP routes (product.md "HTTP"). Declared as data (gamesContractRoutes)
+ * and served by the host, since each mirrors one command:
  *   GET  /api/leaderboard?game=&difficulty=&device_id=&limit=&min_sessions=
  *   GET  /api/sessions?device_id=&player=&limit=&before=
  *   GET  /api/gateways, /api/gateways/:id/readings?seconds=, /api/alerts?state=&device_id=&limit=
+ * Registered here (files, pages and the original backend's API):
  *   GET  /api/export/sessions.csv, /api/export/tasks.csv
  *   GET  /leaderboard (+ /leaderboard/spectator.js, .css): the spectator page
  *   POST /v1/events, GET /v1/leaderboard?limit=&min_tasks=, GET /v1/export/raw?api_key=&limit=&offset=
@@ -11,19 +13,15 @@
  * which is protected by its api_key.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import {
-  ContractError,
-  parseRequest,
-  type CommandName,
-  type CommandReq,
-  type Handlers,
-} from '../../src-shared/contract';
+import { ContractError, type CommandRes, type Handlers } from '../../src-shared/contract';
+import { dispatch } from '../../src-shared/contract/dispatch';
 import { NeurogameAuthError, parseNeurogameBody } from '../../src-shared/ingest/neurogame';
 import { RejectError, jsonErrorReason, redactSecrets, type RejectCode } from '../../src-shared/ingest';
 import { depthExceeds } from '../../src-shared/ingest/payload';
 import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
 import type { ModuleContext } from '../core/module';
-import { ORIGINAL_ROUTE } from '../core/routes';
+import { ORIGINAL_ROUTE } from '../core/route-access';
+import { sendFailure, sendResult, type ContractRoute } from '../core/routes';
 import type { SpectatorAssets, SpectatorFile } from './spectator';
 import { HTTP_EVENTS_TOPIC, type TaskEvents } from './tasks';
 
@@ -72,7 +70,7 @@ function pickQuery(q: Query, names: string[], numeric: string[]): Record<string,
     const v = q[n];
     if (v === undefined || v === '') continue;
     if (numeric.includes(n)) {
-      if (!/^-?\d{1,12}$/.test(v)) throw new HttpError(400, `${n} must be a whole number`);
+      if (!/^-?\d{1,12}$/.test(v)) throw new ContractError(`${n} must be a whole number`);
       out[n] = Number(v);
     } else out[n] = v;
   }
@@ -89,10 +87,38 @@ function sameSecret(given: string, expected: string): boolean {
 
 function send(reply: FastifyReply, err: unknown) {
   if (err instanceof HttpError) return reply.code(err.status).send({ error: err.message });
-  if (err instanceof ContractError) return reply.code(err.status).send({ error: err.message });
-  if (err instanceof RangeError) return reply.code(400).send({ error: err.message });
-  return reply.code(500).send({ error: (err as Error).message });
+  return sendFailure(reply, err);
 }
+
+/** The read routes that mirror a games command (product.md "HTTP"). */
+export const gamesContractRoutes: readonly ContractRoute[] = [
+  {
+    path: '/api/leaderboard',
+    command: 'games.leaderboard',
+    request: ({ query }) =>
+      pickQuery(
+        query,
+        ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'],
+        ['limit', 'min_sessions'],
+      ),
+  },
+  {
+    path: '/api/sessions',
+    command: 'games.sessions',
+    request: ({ query }) => pickQuery(query, ['device_id', 'player', 'limit', 'before'], ['limit']),
+  },
+  { path: '/api/gateways', command: 'gateways.list' },
+  {
+    path: '/api/gateways/:id/readings',
+    command: 'gateways.readings',
+    request: ({ query, params }) => ({ device_id: params.id, ...pickQuery(query, ['seconds'], ['seconds']) }),
+  },
+  {
+    path: '/api/alerts',
+    command: 'gateways.alerts.list',
+    request: ({ query }) => pickQuery(query, ['device_id', 'state', 'limit'], ['limit']),
+  },
+];
 
 export interface GamesRoutesDeps {
   ctx: ModuleContext;
@@ -107,81 +133,17 @@ export interface GamesRoutesDeps {
 export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoutesDeps): Promise<void> {
   const { ctx, handlers } = deps;
 
-  const call = async <K extends CommandName>(reply: FastifyReply, name: K, req: unknown) => {
-    try {
-      const handler = handlers[name] as ((r: CommandReq<K>) => unknown) | undefined;
-      if (!handler) throw new Error(`no handler for ${name}`);
-      return await handler(parseRequest(name, req));
-    } catch (err) {
-      return send(reply, err);
-    }
-  };
-
-  // ----- Leaderboards, sessions, gateways (read-only JSON) -----
-
-  app.get<{ Querystring: Query }>('/api/leaderboard', async (req, reply) => {
-    let q;
-    try {
-      q = pickQuery(
-        req.query,
-        ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'],
-        ['limit', 'min_sessions'],
-      );
-    } catch (err) {
-      return send(reply, err);
-    }
-    return call(reply, 'games.leaderboard', q);
-  });
-
-  app.get<{ Querystring: Query }>('/api/sessions', async (req, reply) => {
-    let q;
-    try {
-      q = pickQuery(req.query, ['device_id', 'player', 'limit', 'before'], ['limit']);
-    } catch (err) {
-      return send(reply, err);
-    }
-    return call(reply, 'games.sessions', q);
-  });
-
-  app.get('/api/gateways', async (_req, reply) => call(reply, 'gateways.list', undefined));
-
-  app.get<{ Params: { id: string }; Querystring: Query }>(
-    '/api/gateways/:id/readings',
-    async (req, reply) => {
-      let q;
-      try {
-        q = { device_id: req.params.id, ...pickQuery(req.query, ['seconds'], ['seconds']) };
-      } catch (err) {
-        return send(reply, err);
-      }
-      return call(reply, 'gateways.readings', q);
-    },
-  );
-
-  app.get<{ Querystring: Query }>('/api/alerts', async (req, reply) => {
-    let q;
-    try {
-      q = pickQuery(req.query, ['device_id', 'state', 'limit'], ['limit']);
-    } catch (err) {
-      return send(reply, err);
-    }
-    return call(reply, 'gateways.alerts.list', q);
-  });
-
   // ----- Exports -----
 
   for (const what of ['sessions', 'tasks'] as const) {
     app.get(`/api/export/${what}.csv`, async (_req, reply) => {
-      try {
-        const handler = handlers['games.export']!;
-        const out = await handler({ what });
-        return reply
-          .type('text/csv; charset=utf-8')
-          .header('Content-Disposition', `attachment; filename="${out.filename}"`)
-          .send(out.csv);
-      } catch (err) {
-        return send(reply, err);
-      }
+      const result = await dispatch(handlers, 'games.export', { what });
+      if (!result.ok) return sendResult(reply, result);
+      const out = result.res as CommandRes<'games.export'>;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('Content-Disposition', `attachment; filename="${out.filename}"`)
+        .send(out.csv);
     });
   }
 

@@ -27,8 +27,8 @@ export {
   OPEN_ROUTE,
   ORIGINAL_ROUTE,
   type RouteAccess,
-} from '../core/routes';
-import { normalizeAllowedHost } from '../core/routes';
+} from '../core/route-access';
+import { normalizeAllowedHost } from '../core/route-access';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

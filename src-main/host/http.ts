@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import type { WebSocket } from 'ws';
@@ -6,21 +6,16 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { EVENT_KINDS, type EventKind, type MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
-import {
-  ContractError,
-  PUSH_NAMES,
-  isCommandName,
-  parseRequest,
-  type CommandName,
-  type WsClientFrame,
-  type WsServerFrame,
-} from '../../src-shared/contract';
+import { PUSH_NAMES, type WsServerFrame } from '../../src-shared/contract';
 import type { CoreInternals } from '../core';
+import { spineRoutes } from '../core/spine-routes';
 import type { CommittedBatch } from '../ingest/pipeline';
 import { depthExceeds } from '../../src-shared/ingest/payload';
 import { createHostPolicy, installAccessPolicy } from './access';
 import { isLoopback } from '../core/guard';
 import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
+import { answerWsFrame, registerContractRoutes } from './contract';
+import { mutationGuard } from '../core/guard';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -69,24 +64,6 @@ export interface HttpHost {
   /** Frames not sent to slow /live clients (those clients are then closed). */
   liveDropped(): number;
   wsStats(): { live: WsLimitStats; ws: WsLimitStats };
-}
-
-function sendError(reply: FastifyReply, err: unknown) {
-  if (err instanceof ContractError) return reply.code(err.status).send({ error: err.message });
-  return reply.code(500).send({ error: (err as Error).message });
-}
-
-/** Query strings are strings: turn the numeric ones into numbers before the contract validates. */
-function queryToRequest(
-  query: Record<string, string | undefined>,
-  numeric: string[],
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined || v === '') continue;
-    out[k] = numeric.includes(k) && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
-  }
-  return out;
 }
 
 export function samplesAsEvents(batch: CommittedBatch): MarshalEvent[] {
@@ -171,14 +148,6 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       .send(original ? { detail: 'There was an error parsing the body', error: reason } : { error: reason });
   });
 
-  const call = async <K extends CommandName>(reply: FastifyReply, name: K, req: unknown) => {
-    try {
-      return await core.handlers[name](parseRequest(name, req));
-    } catch (err) {
-      return sendError(reply, err);
-    }
-  };
-
   app.get('/health', async () => ({ ok: true, service: 'marshal', started_at: core.health().started_at }));
   app.get('/api/health', async (_req, reply) => {
     const h = core.health();
@@ -186,22 +155,12 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       .code(h.ok ? 200 : 503)
       .send({ ...h, http: { ...access.stats(), live: live.stats(), ws: control.stats() } });
   });
-  app.get('/api/stats', async (_req, reply) => call(reply, 'stats.get', undefined));
-  app.get<{ Querystring: Record<string, string> }>('/api/events', async (req, reply) => {
-    const q = queryToRequest(req.query, ['limit']);
-    if (typeof q.kind === 'string' && !(EVENT_KINDS as readonly string[]).includes(q.kind)) {
-      return reply
-        .code(400)
-        .send({ error: `unknown kind "${q.kind.slice(0, 40)}"; known: ${EVENT_KINDS.join(', ')}` });
-    }
-    return call(reply, 'events.list', q);
-  });
-  app.get<{ Querystring: Record<string, string> }>('/api/rejects', async (req, reply) =>
-    call(reply, 'rejects.list', queryToRequest(req.query, ['limit'])),
+  registerContractRoutes(
+    app,
+    core.handlers,
+    [...spineRoutes, ...core.modules.flatMap((m) => m.contractRoutes ?? [])],
+    mutationGuard(core.config),
   );
-  app.get('/api/devices', async (_req, reply) => call(reply, 'devices.list', undefined));
-  app.get('/api/sensors', async (_req, reply) => call(reply, 'sensors.list', undefined));
-  app.get('/api/clients', async (_req, reply) => call(reply, 'clients.list', undefined));
 
   // The normalized event stream for other screens: one JSON event per message.
   app.get<{ Querystring: { kinds?: string; exclude?: string } }>(
@@ -244,30 +203,7 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     const sendRaw = control.attach(socket);
     const send = (frame: WsServerFrame) => void sendRaw(JSON.stringify(frame));
     const offs = PUSH_NAMES.map((name) => core.onPush(name, (payload) => send({ t: 'push', name, payload })));
-    socket.on('message', async (raw) => {
-      let frame: WsClientFrame;
-      try {
-        frame = JSON.parse(String(raw)) as WsClientFrame;
-      } catch {
-        return send({ t: 'result', id: -1, ok: false, error: 'malformed JSON frame' });
-      }
-      const id = typeof frame?.id === 'number' ? frame.id : -1;
-      if (frame?.t !== 'call' || !isCommandName(frame.name)) {
-        return send({
-          t: 'result',
-          id,
-          ok: false,
-          error: `unknown command ${JSON.stringify(frame?.name ?? null).slice(0, 60)}`,
-        });
-      }
-      try {
-        const name = frame.name;
-        const res = await core.handlers[name](parseRequest(name, frame.req) as never);
-        send({ t: 'result', id, ok: true, res });
-      } catch (err) {
-        send({ t: 'result', id, ok: false, error: (err as Error).message });
-      }
-    });
+    socket.on('message', async (raw) => send(await answerWsFrame(core.handlers, String(raw))));
     socket.on('close', () => offs.forEach((off) => off()));
   });
 

@@ -11,7 +11,7 @@ import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { DetectionService } from './detection';
 import { ExportService } from './exports';
 import { newId, RangeRepo } from './repo';
-import { rangeRoutes } from './routes';
+import { rangeContractRoutes, rangeRoutes } from './routes';
 import { RunService } from './runs';
 import { ScoreService } from './score';
 import { DEFAULT_TIMER_ID, SetupService } from './setup';
@@ -215,7 +215,8 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
   return {
     name: 'range',
     handlers,
-    routes: (app) => rangeRoutes(app, handlers as Handlers),
+    contractRoutes: rangeContractRoutes,
+    routes: (app) => rangeRoutes(app, handlers),
     start() {
       const latest = (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
       runs.loadCursor(latest);

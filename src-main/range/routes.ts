@@ -4,18 +4,13 @@
  * change goes through the contract (/ws or IPC). Query parameters are validated by the same
  * schemas as the contract.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ContractError, parseRequest, type CommandName, type Handlers } from '../../src-shared/contract';
-
-type Query = Record<string, string | undefined>;
-
-function send(reply: FastifyReply, err: unknown) {
-  if (err instanceof ContractError) return reply.code(err.status).send({ error: err.message });
-  return reply.code(500).send({ error: (err as Error).message });
-}
+import type { FastifyInstance } from 'fastify';
+import { ContractError, type Handlers } from '../../src-shared/contract';
+import { dispatch } from '../../src-shared/contract/dispatch';
+import { sendFailure, sendResult, type ContractRoute, type HttpQuery } from '../core/routes';
 
 /** Query names (`match`, `stage`…) → request fields; numbers and booleans parsed. */
-function fromQuery(q: Query, names: Record<string, string>, numeric: string[] = [], bool: string[] = []) {
+function fromQuery(q: HttpQuery, names: Record<string, string>, numeric: string[] = [], bool: string[] = []) {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(q)) {
     if (v === undefined || v === '') continue;
@@ -42,58 +37,40 @@ const NAMES = {
   division: 'division',
 };
 
-export function rangeRoutes(app: FastifyInstance, handlers: Pick<Handlers, CommandName>): void {
-  const call = async <K extends CommandName>(reply: FastifyReply, name: K, req: unknown) => {
-    try {
-      return await handlers[name](parseRequest(name, req));
-    } catch (err) {
-      return send(reply, err);
-    }
-  };
+export const rangeContractRoutes: readonly ContractRoute[] = [
+  {
+    path: '/api/runs',
+    command: 'run.list',
+    request: ({ query }) => fromQuery(query, NAMES, ['limit'], ['with_shots']),
+  },
+  { path: '/api/runs/:id', command: 'run.get', request: ({ params }) => ({ run_id: params.id }) },
+  { path: '/api/results', command: 'results.get', request: ({ query }) => fromQuery(query, NAMES) },
+  { path: '/api/matches', command: 'match.list' },
+  { path: '/api/matches/:id', command: 'match.get', request: ({ params }) => ({ match_id: params.id }) },
+];
 
-  app.get<{ Querystring: Query }>('/api/runs', async (req, reply) => {
-    let q;
-    try {
-      q = fromQuery(req.query, NAMES, ['limit'], ['with_shots']);
-    } catch (err) {
-      return send(reply, err);
-    }
-    return call(reply, 'run.list', q);
-  });
-  app.get<{ Params: { id: string } }>('/api/runs/:id', async (req, reply) =>
-    call(reply, 'run.get', { run_id: req.params.id }),
-  );
-  app.get<{ Querystring: Query }>('/api/results', async (req, reply) => {
-    let q;
-    try {
-      q = fromQuery(req.query, NAMES);
-    } catch (err) {
-      return send(reply, err);
-    }
-    return call(reply, 'results.get', q);
-  });
-  app.get('/api/matches', async (_req, reply) => call(reply, 'match.list', undefined));
-  app.get<{ Params: { id: string } }>('/api/matches/:id', async (req, reply) =>
-    call(reply, 'match.get', { match_id: req.params.id }),
-  );
-
+/** The CSV downloads: a contract command underneath, but answered as a file. */
+export function rangeRoutes(app: FastifyInstance, handlers: Partial<Handlers>): void {
   for (const name of ['results', 'strings', 'shots', 'impacts'] as const) {
-    app.get<{ Querystring: Query }>(`/api/export/${name}.csv`, async (req, reply) => {
+    app.get<{ Querystring: HttpQuery }>(`/api/export/${name}.csv`, async (req, reply) => {
+      let q;
       try {
-        const q = fromQuery(req.query, NAMES);
-        const file = await handlers['export.csv'](parseRequest('export.csv', { ...q, name }));
-        return reply
-          .code(200)
-          .header('Content-Type', 'text/csv; charset=utf-8')
-          .header(
-            'Content-Disposition',
-            `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
-          )
-          .header('Cache-Control', 'no-store')
-          .send(file.content);
+        q = fromQuery(req.query, NAMES);
       } catch (err) {
-        return send(reply, err);
+        return sendFailure(reply, err);
       }
+      const result = await dispatch(handlers, 'export.csv', { ...q, name });
+      if (!result.ok) return sendResult(reply, result);
+      const file = result.res as Awaited<ReturnType<Handlers['export.csv']>>;
+      return reply
+        .code(200)
+        .header('Content-Type', 'text/csv; charset=utf-8')
+        .header(
+          'Content-Disposition',
+          `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+        )
+        .header('Cache-Control', 'no-store')
+        .send(file.content);
     });
   }
 }

@@ -86,12 +86,23 @@ describe('WebSocket bridge framing', () => {
     await expect(p2).resolves.toEqual({ events: [], next: null });
   });
 
-  it('rejects a call with the server error', async () => {
+  it('rejects a call with the server error and its status', async () => {
     const { bridge } = make();
     latest().open();
     const p = bridge.call('telemetry.recent', { sensor_id: 's1' });
-    latest().receive({ t: 'result', id: 1, ok: false, error: 'invalid telemetry.recent request' });
-    await expect(p).rejects.toThrow('invalid telemetry.recent request');
+    latest().receive({
+      t: 'result',
+      id: 1,
+      ok: false,
+      status: 400,
+      error: 'invalid telemetry.recent request',
+    });
+    await expect(p).rejects.toMatchObject({
+      name: 'BridgeCallError',
+      message: 'invalid telemetry.recent request',
+      status: 400,
+      command: 'telemetry.recent',
+    });
   });
 
   it('dispatches push frames to listeners of that name only, and unsubscribes', () => {
@@ -243,13 +254,15 @@ describe('createBridge', () => {
   it('uses window.api when the preload exposes it', async () => {
     const unsubscribe = vi.fn();
     const api = {
-      'health.get': vi.fn(async () => ({ ok: true })),
+      'health.get': vi.fn(async () => ({ ok: true, res: { ok: true } })),
+      'match.get': vi.fn(async () => ({ ok: false, status: 404, error: 'no match m1' })),
       subscribe: vi.fn(() => unsubscribe),
     };
     const bridge = createBridge({ api, location: { protocol: 'file:', host: '' } }, () => {
       throw new Error('must not open a socket');
     });
-    expect(bridge.transport).toBe('ipc');
+    expect(bridge.features).toMatchObject({ webBluetooth: true, link: 'IPC' });
+    expect(bridge.features.spectatorUrl).toBeUndefined();
     expect(bridge.connection.get().state).toBe('connected');
     await expect(bridge.call('health.get', undefined)).resolves.toEqual({ ok: true });
     expect(api['health.get']).toHaveBeenCalledWith(undefined);
@@ -259,6 +272,11 @@ describe('createBridge', () => {
     off();
     expect(unsubscribe).toHaveBeenCalled();
     await expect(bridge.call('stats.get', undefined)).rejects.toThrow('not available');
+    // The status crosses the preload as data: contextBridge would drop it from an Error.
+    await expect(bridge.call('match.get', { match_id: 'm1' })).rejects.toMatchObject({
+      message: 'no match m1',
+      status: 404,
+    });
   });
 
   it('falls back to a WebSocket on the page host', () => {
@@ -266,7 +284,7 @@ describe('createBridge', () => {
       { location: { protocol: 'https:', host: 'range.local:8443' } },
       (url) => new FakeSocket(url),
     );
-    expect(bridge.transport).toBe('websocket');
+    expect(bridge.features).toEqual({ spectatorUrl: '/leaderboard', webBluetooth: false, link: 'WebSocket' });
     expect(latest().url).toBe('wss://range.local:8443/ws');
     expect(wsUrlFor({ protocol: 'http:', host: '127.0.0.1:8000' })).toBe('ws://127.0.0.1:8000/ws');
   });

@@ -13,6 +13,7 @@ import type {
   WsClientFrame,
   WsServerFrame,
 } from '../../src-shared/contract';
+import { BridgeCallError, unwrapResult } from '../../src-shared/contract/result';
 import { createConnectionSubject, type ConnectionObservable } from './connection';
 
 /** The part of the DOM WebSocket the bridge uses; tests pass a fake. */
@@ -56,15 +57,10 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class BridgeCallError extends Error {
-  constructor(
-    message: string,
-    readonly command: string,
-  ) {
-    super(message);
-    this.name = 'BridgeCallError';
-  }
-}
+export { BridgeCallError };
+
+/** The core could not be asked (socket lost, closed, silent): as a gateway would say it. */
+const UNREACHABLE = 503;
 
 /** Delay before reconnect attempt `attempt` (1-based): exponential, capped, ±20 % jitter. */
 export function backoffDelay(
@@ -156,9 +152,11 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     if (frame.t === 'result') {
       const p = settle(frame.id);
       if (!p) return;
-      if (frame.ok) p.resolve(frame.res);
-      else
-        p.reject(new BridgeCallError(typeof frame.error === 'string' ? frame.error : 'call failed', p.name));
+      try {
+        p.resolve(unwrapResult(p.name, frame));
+      } catch (err) {
+        p.reject(err as Error);
+      }
     } else {
       dispatch(frame.name, frame.payload);
     }
@@ -208,7 +206,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       for (const [id, p] of pending) {
         if (p.sent) {
           settle(id);
-          p.reject(new BridgeCallError(`${p.name}: connection to the core lost`, p.name));
+          p.reject(new BridgeCallError(`${p.name}: connection to the core lost`, p.name, UNREACHABLE));
         }
       }
       // The close reason when the server gave one; the banner already says the link is down.
@@ -219,12 +217,12 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const bridge: WsBridge = {
     connection,
     call<K extends CommandName>(name: K, req: CommandReq<K>): Promise<CommandRes<K>> {
-      if (closed) return Promise.reject(new BridgeCallError(`${name}: bridge closed`, name));
+      if (closed) return Promise.reject(new BridgeCallError(`${name}: bridge closed`, name, UNREACHABLE));
       const id = ++nextId;
       const frame: WsClientFrame = { t: 'call', id, name, req };
       return new Promise<CommandRes<K>>((resolve, reject) => {
         const timer = setTimeout(() => {
-          if (settle(id)) reject(new BridgeCallError(`${name}: no answer from the core`, name));
+          if (settle(id)) reject(new BridgeCallError(`${name}: no answer from the core`, name, UNREACHABLE));
         }, callTimeoutMs);
         pending.set(id, {
           name,
@@ -252,7 +250,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       if (reconnectTimer) clearTimeout(reconnectTimer);
       for (const [id, p] of pending) {
         settle(id);
-        p.reject(new BridgeCallError(`${p.name}: bridge closed`, p.name));
+        p.reject(new BridgeCallError(`${p.name}: bridge closed`, p.name, UNREACHABLE));
       }
       const s = socket;
       socket = null;

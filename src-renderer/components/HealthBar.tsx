@@ -20,9 +20,9 @@ export function HealthBar() {
   const healthAt = useApp((s) => s.healthAt);
   const rejectsGrewAt = useApp((s) => s.rejectsGrewAt);
   const connection = useApp((s) => s.connection.state);
-  const { transport } = useBridge();
+  const { link } = useBridge().features;
   const now = useNow(1000);
-  const v = healthView(health, { connection, transport, healthAt, rejectsGrewAt, now });
+  const v = healthView(health, { connection, link, healthAt, rejectsGrewAt, now });
 
   return (
     <header className={`healthbar ${v.offline ? 'healthbar--offline' : ''}`} data-testid="health-bar">

@@ -23,7 +23,7 @@ const snapshot = {
 
 const base = {
   connection: 'connected' as const,
-  transport: 'websocket' as const,
+  link: 'WebSocket',
   healthAt: 1000,
   rejectsGrewAt: null,
   now: 2000,

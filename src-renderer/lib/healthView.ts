@@ -34,18 +34,18 @@ export function healthView(
   health: HealthSnapshot | null,
   input: {
     connection: ConnectionState;
-    transport: 'ipc' | 'websocket';
+    /** How the bridge names its link to the core. */
+    link: string;
     healthAt: number | null;
     rejectsGrewAt: number | null;
     now: number;
   },
 ): HealthView {
-  const { connection, transport, healthAt, rejectsGrewAt, now } = input;
+  const { connection, link, healthAt, rejectsGrewAt, now } = input;
   const offline = connection !== 'connected';
   const stale = health !== null && healthAt !== null && !offline && now - healthAt > HEALTH_STALE_MS;
-  const via = transport === 'ipc' ? 'IPC' : 'WebSocket';
   const core: HealthView['core'] = !offline
-    ? { tone: stale ? 'warn' : 'ok', label: `${stale ? 'stale' : 'connected'} (${via})` }
+    ? { tone: stale ? 'warn' : 'ok', label: `${stale ? 'stale' : 'connected'} (${link})` }
     : connection === 'connecting'
       ? { tone: 'warn', label: 'connecting' }
       : { tone: 'bad', label: 'lost — reconnecting' };

@@ -33,8 +33,11 @@ describe('contract', () => {
     expect(res).toEqual({ sensors: [] });
     expect(res).not.toBe(shared);
     expect(await fake.bridge.call('events.list', { limit: 1 })).toEqual({ events: [], next: 'x' });
-    await expect(fake.bridge.call('events.list', { limit: -1 })).rejects.toThrow(ContractError);
-    await expect(fake.bridge.call('clients.list', undefined)).rejects.toThrow(/no handler/);
+    await expect(fake.bridge.call('events.list', { limit: -1 })).rejects.toMatchObject({ status: 400 });
+    await expect(fake.bridge.call('clients.list', undefined)).rejects.toMatchObject({
+      status: 503,
+      message: 'clients.list is not available',
+    });
   });
 
   it('delivers pushes to subscribers until they unsubscribe', () => {

@@ -1,8 +1,10 @@
 /**
- * The in-memory transport: serves a Handlers map as a Bridge with the same validation the real
- * transports apply. Used by unit tests of views and services.
+ * The in-memory transport: serves a Handlers map as a Bridge through the same dispatcher the real
+ * transports use, so a view under test sees the same validation and the same error statuses.
  */
-import { parseRequest, type Bridge, type Handlers, type PushMap, type PushName } from './index';
+import { dispatch } from './dispatch';
+import { unwrapResult } from './result';
+import type { Bridge, Handlers, PushMap, PushName } from './index';
 
 export interface FakeTransport {
   bridge: Bridge;
@@ -13,11 +15,9 @@ export function createFakeTransport(handlers: Partial<Handlers>): FakeTransport 
   const listeners = new Map<PushName, Set<(payload: unknown) => void>>();
   const bridge: Bridge = {
     async call(name, req) {
-      const handler = handlers[name] as ((r: unknown) => unknown) | undefined;
-      if (!handler) throw new Error(`no handler for ${name}`);
-      const parsed = parseRequest(name, structuredClone(req));
       // structuredClone mirrors what IPC and JSON do to payloads: no shared references leak.
-      return structuredClone(await handler(parsed)) as never;
+      const result = await dispatch(handlers, name, structuredClone(req));
+      return unwrapResult(name, structuredClone(result));
     },
     on(name, listener) {
       let set = listeners.get(name);

@@ -8,6 +8,7 @@ import { EVENT_KINDS } from '../events/model';
 import { DEVICE_ID_PATTERN } from '../ids';
 import type { MarshalEvent } from '../events/model';
 import type {
+  CallResult,
   ClientRow,
   DeviceRow,
   EventPage,
@@ -115,14 +116,24 @@ void _pushNamesMatch;
 
 export type Handlers = { [K in CommandName]: (req: CommandReq<K>) => Promise<CommandRes<K>> | CommandRes<K> };
 
-/** What a view talks to: `window.api` under Electron, a WebSocket client in a browser, a fake in tests. */
+/**
+ * What a view talks to: `window.api` under Electron, a WebSocket client in a browser, a fake in
+ * tests. A failed call rejects with a BridgeCallError (contract/result.ts) carrying the status the
+ * dispatcher gave it, whichever transport carried it.
+ */
 export interface Bridge {
   call<K extends CommandName>(name: K, req: CommandReq<K>): Promise<CommandRes<K>>;
   on<E extends PushName>(name: E, listener: (payload: PushMap[E]) => void): () => void;
 }
 
-/** The preload's `window.api`: one method per command plus a subscription. */
-export type PreloadApi = { [K in CommandName]: (req: CommandReq<K>) => Promise<CommandRes<K>> } & {
+/**
+ * The preload's `window.api`: one method per command plus a subscription. Methods resolve to the
+ * dispatcher's CallResult rather than rejecting: contextBridge keeps only the message of an error
+ * it carries, and views need the status.
+ */
+export type PreloadApi = {
+  [K in CommandName]: (req: CommandReq<K>) => Promise<CallResult<CommandRes<K>>>;
+} & {
   subscribe<E extends PushName>(name: E, listener: (payload: PushMap[E]) => void): () => void;
 };
 
@@ -154,5 +165,5 @@ export function parseRequest<K extends CommandName>(name: K, req: unknown): Comm
 export type WsClientFrame = { t: 'call'; id: number; name: string; req?: unknown };
 export type WsServerFrame =
   | { t: 'result'; id: number; ok: true; res: unknown }
-  | { t: 'result'; id: number; ok: false; error: string }
+  | { t: 'result'; id: number; ok: false; error: string; status: number }
   | { t: 'push'; name: PushName; payload: unknown };

@@ -135,3 +135,9 @@ export interface SampleBatch {
    */
   extra?: Record<string, (SampleExtra | null)[]>;
 }
+
+/**
+ * What every transport carries back for one command: the result, or the failure's HTTP-style
+ * status and a readable reason (never a stack).
+ */
+export type CallResult<T = unknown> = { ok: true; res: T } | { ok: false; status: number; error: string };

@@ -1,6 +1,9 @@
 import WebSocket from 'ws';
 
-/** The UI contract over `/ws`, as the web UI speaks it; untyped, so each suite adds the types it checks. */
+/**
+ * The UI contract over `/ws`, as the web UI speaks it; untyped, so each suite adds the types it
+ * checks. A failed call rejects with an Error carrying the frame's `status`.
+ */
 export interface RawContract {
   call(name: string, req?: unknown): Promise<unknown>;
   close(): void;
@@ -23,13 +26,14 @@ export async function rawContract(httpUrl: string, track?: WebSocket[]): Promise
       ok: boolean;
       res?: unknown;
       error?: string;
+      status?: number;
     };
     if (f.t !== 'result') return;
     const p = pending.get(f.id);
     if (!p) return;
     pending.delete(f.id);
     if (f.ok) p.res(f.res);
-    else p.rej(new Error(f.error));
+    else p.rej(Object.assign(new Error(f.error), { status: f.status }));
   });
   return {
     call: (name, req) =>

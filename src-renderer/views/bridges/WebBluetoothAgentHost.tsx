@@ -12,7 +12,7 @@ export function WebBluetoothAgentHost() {
   const bridge = useBridge();
   useEffect(() => {
     const bluetooth = webBluetooth();
-    if (bridge.transport !== 'ipc' || !bluetooth) return;
+    if (!bridge.features.webBluetooth || !bluetooth) return;
     const agent = new WebBluetoothAgent(bluetooth, bridge);
     let live = true;
     agent

@@ -350,8 +350,13 @@ export function GamesView() {
           >
             Export tasks.csv
           </button>
-          {bridge.transport === 'websocket' ? (
-            <a className="games-spectator-link" href="/leaderboard" target="_blank" rel="noopener noreferrer">
+          {bridge.features.spectatorUrl ? (
+            <a
+              className="games-spectator-link"
+              href={bridge.features.spectatorUrl}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
               Spectator page ↗
             </a>
           ) : null}

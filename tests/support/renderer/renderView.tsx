@@ -34,7 +34,11 @@ export function renderView(ui: ReactElement, handlers: Partial<Handlers>): Rende
   ) as Partial<Handlers>;
   const fake = createFakeTransport(recorded);
   const connection = createConnectionSubject(ALWAYS_CONNECTED);
-  const bridge: AppBridge = { ...fake.bridge, connection, transport: 'websocket' };
+  const bridge: AppBridge = {
+    ...fake.bridge,
+    connection,
+    features: { spectatorUrl: '/leaderboard', webBluetooth: false, link: 'WebSocket' },
+  };
   const store = createAppStore();
   const disconnect = connectStore(bridge, connection, store, { healthPollMs: 3_600_000 });
   const result = render(<AppContext.Provider value={{ bridge, store }}>{ui}</AppContext.Provider>);
