@@ -17,6 +17,7 @@ import { ExternalBroker, redactUrl } from '../broker/external';
 import type { BrokerAdapter } from '../broker/types';
 import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
 import { DeviceRegistry } from '../services/devices';
+import { ClientSessions } from '../services/sessions';
 import { Store } from '../store/store';
 import type { Core, CoreConfig } from './types';
 import type { CoreModule, ModuleContext, ModuleFactory } from './module';
@@ -73,9 +74,17 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
           tlsKey: config.tlsKey,
           tlsPort: config.tlsPort,
           retained: () => store.retainedMessages(),
+          maxPayloadBytes: config.maxPayloadBytes,
         },
         sink,
       );
+  const sessions = new ClientSessions();
+  devices.attachSessions(sessions);
+  if (broker instanceof EmbeddedBroker) {
+    broker.onSession((e) =>
+      e.type === 'connect' ? sessions.connected(e.clientId, e.device) : sessions.disconnected(e.clientId),
+    );
+  }
 
   const startedAt = Date.now();
   const listeners = new Map<PushName, Set<(payload: unknown) => void>>();
@@ -97,15 +106,17 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
   let pendingRejects: RejectRow[] = [];
 
   pipeline.onCommitted((batch) => {
-    devices.observeEvents(batch.events);
+    devices.observeEvents(batch.events, batch.eventClients);
     for (const st of batch.statuses) devices.observeTelemetryStatus(st.device_id, st.data, st.received_at);
     const perSensor = new Map<string, number>();
-    for (const s of batch.samples) {
+    const sensorClient = new Map<string, string | null>();
+    batch.samples.forEach((s, i) => {
       perSensor.set(s.sensor_id, (perSensor.get(s.sensor_id) ?? 0) + 1);
+      sensorClient.set(s.sensor_id, batch.sampleClients?.[i] ?? null);
       (pendingSamples[s.sensor_id] ??= []).push([s.ts, s.x, s.y, s.z]);
-    }
+    });
     const now = Date.now();
-    for (const [id, n] of perSensor) devices.observeSamples(id, n, now);
+    for (const [id, n] of perSensor) devices.observeSamples(id, n, now, sensorClient.get(id));
     for (const e of batch.events) pendingEvents.push(e);
     for (const r of batch.rejects) pendingRejects.push(r);
     for (const m of batch.monitor) {

@@ -2,6 +2,7 @@ import type { MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import type { DeviceRow, SensorRow } from '../../src-shared/contract';
 import type { Db } from '../store/db';
+import type { ClientSessions } from './sessions';
 
 const CONNECTED = /^(connected|online|ok|ready|streaming|active|idle|playing|up|running|calibrat)/i;
 const DISCONNECTED = /^(disconnected|offline|lost|error|down|failed|stopped)/i;
@@ -44,6 +45,12 @@ function num(v: unknown): number | null {
  */
 export class DeviceRegistry {
   private entries = new Map<string, Entry>();
+  private sessions: ClientSessions | null = null;
+
+  /** Follows the embedded broker's sessions: a device whose client is gone is offline at once. */
+  attachSessions(sessions: ClientSessions): void {
+    this.sessions = sessions;
+  }
 
   constructor(private readonly db: Db) {
     const rows = db.prepare('SELECT * FROM devices').all() as {
@@ -116,8 +123,10 @@ export class DeviceRegistry {
     e.dirty = true;
   }
 
-  observeEvents(events: MarshalEvent[]): void {
+  observeEvents(events: MarshalEvent[], clients?: readonly (string | null)[]): void {
+    let i = -1;
     for (const ev of events) {
+      i++;
       const at = Date.parse(ev.received_at);
       let e: Entry | null = null;
       switch (ev.kind) {
@@ -180,6 +189,7 @@ export class DeviceRegistry {
       if (e) {
         e.last_seen = Math.max(e.last_seen ?? 0, at);
         e.dirty = true;
+        this.sessions?.observe(clients?.[i], e.family, e.device_id);
       }
     }
   }
@@ -191,8 +201,9 @@ export class DeviceRegistry {
     e.last_seen = Math.max(e.last_seen ?? 0, receivedAt);
   }
 
-  observeSamples(sensorId: string, count: number, receivedAt: number): void {
+  observeSamples(sensorId: string, count: number, receivedAt: number, clientId?: string | null): void {
     const e = this.entry('range', sensorId, 'sensor');
+    this.sessions?.observe(clientId, 'range', sensorId);
     e.last_seen = receivedAt;
     e.last_sample = receivedAt;
     const sec = Math.floor(receivedAt / 1000);
@@ -220,6 +231,13 @@ export class DeviceRegistry {
 
   private online(e: Entry, now: number): boolean {
     if (e.online_flag === false) return false;
+    // A device that is its own MQTT client is alive while its session is (the broker ends it
+    // after 1.5 × its keepalive). A range bridge relays timers and sensors: its session says
+    // nothing about each of them, so they keep the silence timeout.
+    const own = e.family !== 'range' || e.role === 'bridge';
+    const session = own ? (this.sessions?.state(e.family, e.device_id) ?? null) : null;
+    if (session === 'gone') return false;
+    if (session === 'live' && !(e.state && DISCONNECTED.test(e.state))) return true;
     if (e.last_sample !== null && now - e.last_sample < 3_000) return true;
     if (e.state && DISCONNECTED.test(e.state)) return false;
     const recent = e.last_seen !== null && now - e.last_seen < STATUS_SILENCE_MS;
