@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { Transform, type Readable } from 'node:stream';
 import type { ClientRow } from '../../src-shared/contract';
 import type { BrokerAdapter, IngestSink } from './types';
 import {
@@ -183,6 +184,7 @@ export class EmbeddedBroker implements BrokerAdapter {
       },
     });
     this.aedes = aedes;
+    markRedeliveries(aedes);
     for (const r of this.opts.retained?.() ?? []) {
       await this.publish(r.topic, r.payload, { qos: r.qos ? 1 : 0, retain: true });
     }
@@ -282,6 +284,10 @@ export class EmbeddedBroker implements BrokerAdapter {
     return [...this.connected.values()];
   }
 
+  guardCounts(): Record<string, number> {
+    return { ...this.counts };
+  }
+
   onSession(listener: (e: SessionEvent) => void): () => void {
     this.sessionListeners.add(listener);
     return () => this.sessionListeners.delete(listener);
@@ -341,6 +347,26 @@ export class EmbeddedBroker implements BrokerAdapter {
     this.servers = [];
     this.aedes = null;
   }
+}
+
+/**
+ * aedes resends a session's unacknowledged QoS 1/2 messages on reconnect without the DUP flag
+ * MQTT-3.3.1-1 requires. What it stored with a message id was sent before; what it queued while
+ * the client was away has none yet and is a first delivery.
+ */
+function markRedeliveries(aedes: Aedes): void {
+  const persistence = (aedes as unknown as { persistence: { outgoingStream(client: unknown): Readable } })
+    .persistence;
+  const outgoingStream = persistence.outgoingStream.bind(persistence);
+  persistence.outgoingStream = (client: unknown) =>
+    outgoingStream(client).pipe(
+      new Transform({
+        objectMode: true,
+        transform(packet: { cmd?: string; messageId?: number }, _enc, next) {
+          next(null, packet.cmd === 'publish' && packet.messageId ? { ...packet, dup: true } : packet);
+        },
+      }),
+    );
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -18,6 +18,7 @@ import type { BrokerAdapter } from '../broker/types';
 import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
 import { DeviceRegistry } from '../services/devices';
 import { ClientSessions } from '../services/sessions';
+import { SeqGaps } from '../ingest/gaps';
 import { Store } from '../store/store';
 import type { Core, CoreConfig } from './types';
 import type { CoreModule, ModuleContext, ModuleFactory } from './module';
@@ -78,6 +79,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
         },
         sink,
       );
+  const gaps = new SeqGaps();
   const sessions = new ClientSessions();
   devices.attachSessions(sessions);
   if (broker instanceof EmbeddedBroker) {
@@ -111,6 +113,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     const perSensor = new Map<string, number>();
     const sensorClient = new Map<string, string | null>();
     batch.samples.forEach((s, i) => {
+      gaps.observe(s.sensor_id, s.topic, s.seq, s.received_at);
       perSensor.set(s.sensor_id, (perSensor.get(s.sensor_id) ?? 0) + 1);
       sensorClient.set(s.sensor_id, batch.sampleClients?.[i] ?? null);
       (pendingSamples[s.sensor_id] ??= []).push([s.ts, s.x, s.y, s.z]);
@@ -162,6 +165,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
         clients: broker.clients().length,
         lan: config.lan,
         ...(broker.lastError() ? { error: broker.lastError()! } : {}),
+        ...(broker.guardCounts ? { guards: broker.guardCounts() } : {}),
       },
       store: {
         state: storeOk ? 'up' : store.db.open ? 'degraded' : 'down',
@@ -178,6 +182,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
         unhandled: store.counter('unhandled'),
         rejects_by_reason: store.rejectsByReason(),
         rate_per_s: pipeline.rate(),
+        seq_gaps: { gaps: gaps.gaps, missing: gaps.missing, recent: [...gaps.recent] },
       },
       bridges: { state: 'up', count: 0 },
       sync: { state: 'up', pending: 0, last_sync: null },
@@ -202,6 +207,7 @@ export function createCore(config: CoreConfig, factories: ModuleFactory[] = MODU
     duplicates: store.counter('duplicates'),
     unhandled: store.counter('unhandled'),
     sensors_online: devices.sensors().filter((s) => s.online).length,
+    seq_missing: gaps.missing,
   });
 
   const stats = (): Stats => Object.assign(spineStats(), ...modules.map((m) => m.stats?.() ?? {}));

@@ -17,6 +17,8 @@ import {
 } from '../../src-shared/contract';
 import type { CoreInternals } from '../core';
 import type { CommittedBatch } from '../ingest/pipeline';
+import { clientsFor } from '../broker/client-view';
+import { mutationGuard } from './guard';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -145,7 +147,13 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   );
   app.get('/api/devices', async (_req, reply) => call(reply, 'devices.list', undefined));
   app.get('/api/sensors', async (_req, reply) => call(reply, 'sensors.list', undefined));
-  app.get('/api/clients', async (_req, reply) => call(reply, 'clients.list', undefined));
+  app.get('/api/clients', async (req, reply) => {
+    const all = await call(reply, 'clients.list', undefined);
+    if (!all || !('clients' in all)) return all;
+    const address = req.socket.remoteAddress;
+    const trusted = mutationGuard(core.config).check(address, req.headers.authorization).ok;
+    return clientsFor(all.clients, { address, trusted });
+  });
 
   // The normalized event stream for other screens: one JSON event per message.
   app.get<{ Querystring: { kinds?: string; exclude?: string } }>(
