@@ -106,10 +106,11 @@ function device(b: MosquittoBroker, sensor: string) {
   return {
     acked,
     sent: () => seq,
-    async stop() {
+    stop() {
+      // A publish in flight when the client is forced closed may never settle: do not wait on it.
       stopped = true;
       client.end(true);
-      await running.catch(() => undefined);
+      void running.catch(() => undefined);
     },
   };
 }
@@ -171,7 +172,7 @@ describe('external broker restarts', () => {
     const beforeRestart = dev.acked.size;
     await b.start();
     await waitFor(() => dev.acked.size >= beforeRestart + 1000, '1,000 more after it', { timeoutMs: 60_000 });
-    await dev.stop();
+    dev.stop();
     const stored = await waitStored(serve, 'hx-restart', dev.acked);
     const h = await health(serve);
     expect(h.body.broker.guards?.session_lost ?? 0).toBe(0);
@@ -197,7 +198,7 @@ describe('external broker restarts', () => {
     const second = await startServe({ dataDir, args: consoleArgs(b) });
     await up(second, 'the restarted console');
     await waitFor(() => dev.acked.size >= atKill + 2500, 'more after its return', { timeoutMs: 60_000 });
-    await dev.stop();
+    dev.stop();
     const stored = await waitStored(second, 'hx-kill', dev.acked);
     expect((await health(second)).body.broker.guards?.session_lost ?? 0).toBe(0);
     console.log(
