@@ -14,7 +14,7 @@ import {
   maySubscribe,
   type Credential,
 } from './credentials';
-import { installGuard, type RefusedPublish } from './packet-guard';
+import { REFUSED_FILTER, installGuard, type RefusedPublish } from './packet-guard';
 
 export interface EmbeddedOptions {
   port: number;
@@ -88,7 +88,12 @@ export class EmbeddedBroker implements BrokerAdapter {
   private readonly addressLimiter = new AttemptLimiter(ADDRESS_BURST, ADDRESS_REFILL_MS);
   private readonly userLimiter = new AttemptLimiter(USER_BURST, USER_REFILL_MS);
   /** What the guards did, for health: subscribers dropped, CONNECTs throttled. */
-  readonly counts = { slow_subscribers_dropped: 0, connects_throttled: 0, auth_failures: 0 };
+  readonly counts = {
+    slow_subscribers_dropped: 0,
+    connects_throttled: 0,
+    auth_failures: 0,
+    subscriptions_refused: 0,
+  };
 
   constructor(
     private readonly opts: EmbeddedOptions,
@@ -176,6 +181,8 @@ export class EmbeddedBroker implements BrokerAdapter {
         if (qos === 0) done();
       },
       authorizeSubscribe: (client, sub, done) => {
+        // null: this one subscription fails (0x80); the client stays connected.
+        if (sub.topic === REFUSED_FILTER) return done(null, null as unknown as typeof sub);
         if (!lan) return done(null, sub);
         const cred = this.auth.get(client);
         if (!cred || !maySubscribe(cred, sub.topic, rangePrefix))
@@ -240,6 +247,18 @@ export class EmbeddedBroker implements BrokerAdapter {
       },
       slowSubscriber: () => {
         this.counts.slow_subscribers_dropped++;
+      },
+      refuseFilter: (client: Client, filter: string, reason: string) => {
+        this.counts.subscriptions_refused++;
+        this.sink({
+          topic: filter,
+          payload: Buffer.alloc(0),
+          qos: 0,
+          retain: false,
+          receivedAt: Date.now(),
+          clientId: client.id,
+          reject: { code: 'topic_too_deep', reason },
+        });
       },
     };
 

@@ -49,7 +49,15 @@ export interface GuardHooks {
   refuse(client: Client, publish: RefusedPublish, done: (err?: Error) => void): void;
   /** A subscriber was disconnected for not reading. */
   slowSubscriber(client: Client, queuedBytes: number): void;
+  /** A subscription filter aedes cannot take (it is answered 0x80 in the SUBACK). */
+  refuseFilter(client: Client, filter: string, reason: string): void;
 }
+
+/**
+ * Stands in for a filter that aedes' router cannot take, so aedes answers that one subscription
+ * with 0x80 (`authorizeSubscribe` refuses it) instead of closing the connection.
+ */
+export const REFUSED_FILTER = '$marshal/refused';
 
 const PREVIEW_BYTES = 4096;
 
@@ -61,6 +69,7 @@ interface MqttPacketLike {
   dup?: boolean;
   topic?: string;
   messageId?: number;
+  subscriptions?: { topic: string; qos: number }[];
   payload?: Buffer | string;
   /** Set on a PUBLISH read past the cap: its size on the wire. */
   oversize?: number;
@@ -174,6 +183,18 @@ export function installGuard(client: Client, opts: GuardOptions, hooks: GuardHoo
     if (packet.cmd === 'publish' && typeof packet.topic === 'string') {
       const refusal = check(packet);
       if (refusal) return refuse(packet, refusal);
+    }
+    if (packet.cmd === 'subscribe' && c.connackSent && Array.isArray(packet.subscriptions)) {
+      for (const sub of packet.subscriptions) {
+        const n = typeof sub.topic === 'string' ? levels(sub.topic) : 0;
+        if (n <= opts.maxTopicLevels) continue;
+        hooks.refuseFilter(
+          client,
+          sub.topic,
+          `subscription filter has ${n} levels, more than the broker's ${opts.maxTopicLevels} (refused: 0x80)`,
+        );
+        sub.topic = REFUSED_FILTER;
+      }
     }
     for (const l of downstream) l.call(this, packet);
   });

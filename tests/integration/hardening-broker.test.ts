@@ -182,12 +182,26 @@ describe('embedded broker, loopback', () => {
     pub.on('close', () => (closed = true));
     const topic = Array.from({ length: 150 }, (_, i) => `l${i}`).join('/');
     await pub.publishAsync(topic, '{"x":1}', { qos: 1 });
+    // QoS 2 runs its whole flow (PUBREC, PUBREL, PUBCOMP) for a refused message too.
+    await pub.publishAsync(`${topic}/q2`, '{"x":2}', { qos: 2 });
+    // A subscription that deep fails on its own (0x80) beside one that works.
+    // (mqtt.js reports a SUBACK with a failure as an error carrying the packet.)
+    const granted = await pub
+      .subscribeAsync({ [`${topic}/#`]: { qos: 1 }, 'hb/after-deep': { qos: 1 } })
+      .then(
+        (g) => g.map((x) => x.qos),
+        (err: { packet?: { granted?: number[] } }) => err.packet?.granted,
+      );
+    expect(granted).toEqual([128, 1]);
     await pub.publishAsync('hb/after-deep', 'still here', { qos: 1 });
     expect(closed).toBe(false);
     const rows = (await http.rejects(20)).rejects;
     expect(rows.find((r) => r.topic === topic)?.reason).toMatch(/150 levels/);
+    expect(rows.find((r) => r.topic === `${topic}/q2`)?.reason).toMatch(/151 levels/);
+    expect(rows.find((r) => r.topic === `${topic}/#`)?.reason).toMatch(/subscription filter has 151 levels/);
     const h = (await http.health()).body as unknown as HealthGuards;
-    expect(h.ingest.rejects_by_reason.topic_too_deep).toBe(1);
+    expect(h.ingest.rejects_by_reason.topic_too_deep).toBe(3);
+    expect(h.broker.guards?.subscriptions_refused).toBe(1);
     pub.end(true);
   });
 
