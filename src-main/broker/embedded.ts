@@ -166,6 +166,27 @@ export class EmbeddedBroker implements BrokerAdapter {
         }
         if (packet.topic.startsWith('$SYS/')) return done();
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        // Client PUBLISHes this large or deep never get here (packet-guard.ts); a will can. It is
+        // kept as a reject and, refused here, never published or retained.
+        const levels = packet.topic.split('/').length;
+        if (payload.length > maxPayload || levels > 100) {
+          this.sink({
+            topic: packet.topic,
+            payload: payload.subarray(0, 4096),
+            qos: 0,
+            retain: false,
+            receivedAt: Date.now(),
+            clientId: client?.id ?? null,
+            reject:
+              levels > 100
+                ? { code: 'topic_too_deep', reason: `will topic has ${levels} levels (not published)` }
+                : {
+                    code: 'too_large',
+                    reason: `will payload of ${payload.length} bytes exceeds the ${maxPayload}-byte limit (not published)`,
+                  },
+          });
+          return done(new Error('refused'));
+        }
         const qos = packet.qos;
         this.sink({
           topic: packet.topic,

@@ -341,6 +341,7 @@ describe('MQTT 3.1.1 rules through real clients', () => {
     });
     polite.client.disconnect();
     await polite.client.waitClosed('the clean disconnect');
+
     const marker = await connectMqtt(url, { clientId: 'hb-will-marker' });
     await marker.publishAsync('hb/will', 'marker', { qos: 1 });
     await waitFor(() => wills.some((w) => w.payload === 'marker'), 'the marker');
