@@ -2,12 +2,10 @@ import type { ClientRow } from '../../src-shared/contract';
 
 /** `::ffff:10.0.0.5` and `10.0.0.5` are the same peer. */
 function host(address: string | null | undefined): string {
-  if (!address) return '';
-  const bare = address.replace(/^::ffff:/, '');
-  // ClientRow addresses carry a port (`HOST:PORT`, IPv6 as `::1:PORT`).
-  return bare;
+  return address ? address.replace(/^::ffff:/, '') : '';
 }
 
+/** ClientRow addresses carry a port: `HOST:PORT` (IPv6 as `::1:PORT`). */
 function rowHost(address: string | null): string {
   if (!address) return '';
   const i = address.lastIndexOf(':');
