@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CredentialStore, mayPublish, maySubscribe } from './credentials';
+import { AttemptLimiter, CredentialStore, clientIdOwner, mayPublish, maySubscribe } from './credentials';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -61,5 +61,61 @@ describe('ACL', () => {
     expect(maySubscribe(cab, '#', 'leadville')).toBe(false);
     expect(maySubscribe(bridge, 'leadville/sensor/+/command', 'leadville')).toBe(true);
     expect(maySubscribe(bridge, 'leadville/sensor/s1/command', 'leadville')).toBe(true);
+  });
+});
+
+describe('password checks off the event loop', () => {
+  it('verifyAsync lets the event loop turn while scrypt runs, and agrees with verify', async () => {
+    const store = new CredentialStore(tmp());
+    const pw = store.add('gateway', 'gw-a');
+    let turns = 0;
+    let done = false;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const [ok, bad] = await Promise.all([
+      store.verifyAsync('gw-a', Buffer.from(pw)),
+      store.verifyAsync('gw-a', Buffer.from('nope')),
+    ]);
+    done = true;
+    expect(ok?.device_id).toBe('gw-a');
+    expect(bad).toBeNull();
+    // With scryptSync the result would be there before the loop turned even once.
+    expect(turns).toBeGreaterThan(0);
+  });
+});
+
+describe('client id ownership', () => {
+  const ids = ['cab-1', 'cab', 'cab-2', 'MASH-B2-CE637C', 'leadville-bridge'];
+  it.each([
+    ['cab-1', 'cab-1'],
+    ['cab-1-main', 'cab-1'],
+    ['it-cab-1-0', 'cab-1'],
+    ['cab-9', 'cab'],
+    ['cab', 'cab'],
+    ['mash_iot_MASH-B2-CE637C', 'MASH-B2-CE637C'],
+    ['leadville-bridge-1757795626', 'leadville-bridge'],
+    ['cab-10', 'cab'],
+    ['cab1', null],
+    ['xcab-1', null],
+    ['cab-1-cab-2', null],
+  ])('%s belongs to %s', (clientId, owner) => {
+    expect(clientIdOwner(clientId, ids)).toBe(owner);
+  });
+});
+
+describe('AttemptLimiter', () => {
+  it('allows a burst, then one per refill period; a success gives its token back', () => {
+    const l = new AttemptLimiter(3, 1000);
+    const t0 = 1_000_000;
+    expect([1, 2, 3].map(() => l.take(['a'], t0))).toEqual([true, true, true]);
+    expect(l.take(['a'], t0)).toBe(false);
+    expect(l.take(['b'], t0)).toBe(true);
+    expect(l.take(['a'], t0 + 1000)).toBe(true);
+    expect(l.take(['a'], t0 + 1000)).toBe(false);
+    l.refund(['a'], t0 + 1000);
+    expect(l.take(['a'], t0 + 1000)).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { join } from 'node:path';
@@ -74,6 +74,30 @@ export class CredentialStore {
     return expected.length === actual.length && timingSafeEqual(expected, actual) ? user : null;
   }
 
+  /**
+   * The same check off the event loop: scrypt runs on libuv's thread pool, so a flood of wrong
+   * passwords costs the flooder's connections time, not everyone's ingest latency.
+   */
+  verifyAsync(username: string | undefined, password: Buffer | undefined): Promise<Credential | null> {
+    if (!username || !password) return Promise.resolve(null);
+    const user = this.users.get(username);
+    if (!user) return Promise.resolve(null);
+    const expected = Buffer.from(user.hash, 'hex');
+    return new Promise((resolve) =>
+      scrypt(password.toString('utf8'), user.salt, 32, (err, actual) => {
+        if (err) return resolve(null);
+        // Revoked while hashing: the credential no longer exists.
+        if (this.users.get(username) !== user) return resolve(null);
+        resolve(expected.length === actual.length && timingSafeEqual(expected, actual) ? user : null);
+      }),
+    );
+  }
+
+  /** Device ids of every credential (for the client-id ownership rule). */
+  deviceIds(): string[] {
+    return [...this.users.values()].map((u) => u.device_id);
+  }
+
   get size(): number {
     return this.users.size;
   }
@@ -142,3 +166,91 @@ function narrower(filter: string, allowed: string): boolean {
 }
 
 export { matches as topicMatches };
+
+/** True when `id` appears in `clientId` as a whole part: at an end or next to a non-alphanumeric. */
+function containsPart(clientId: string, id: string): boolean {
+  const alnum = (c: string | undefined) => c !== undefined && /[A-Za-z0-9]/.test(c);
+  for (let at = clientId.indexOf(id); at >= 0; at = clientId.indexOf(id, at + 1)) {
+    if (!alnum(clientId[at - 1]) && !alnum(clientId[at + id.length])) return true;
+  }
+  return false;
+}
+
+/**
+ * Which credential's device a client id belongs to: the device whose id appears in it as a whole
+ * part (`cab-1`, `cab-1-sub`, `it-cab-1-0`, `mash_iot_MASH-B2-CE637C`, `leadville-bridge-1757795626`
+ * for a credential named `leadville-bridge`). When several do, the longest id wins (`cab-1-x` is
+ * cab-1's, not cab's); two of the same length make the id nobody's. Null: no credential's.
+ */
+export function clientIdOwner(clientId: string, deviceIds: readonly string[]): string | null {
+  let best: string | null = null;
+  let tie = false;
+  for (const id of deviceIds) {
+    if (!containsPart(clientId, id)) continue;
+    if (best === null || id.length > best.length) {
+      best = id;
+      tie = false;
+    } else if (id.length === best.length && id !== best) tie = true;
+  }
+  return tie ? null : best;
+}
+
+/**
+ * Failed CONNECTs per key (remote address, username) as a token bucket: `burst` attempts at once,
+ * then one every `refillMs`. An attempt takes a token before its password is checked (so a burst
+ * of parallel attempts is bounded too); a success gives it back.
+ */
+export class AttemptLimiter {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly burst: number,
+    private readonly refillMs: number,
+    private readonly maxKeys = 10_000,
+  ) {}
+
+  private bucket(key: string, now: number) {
+    let b = this.buckets.get(key);
+    if (!b) {
+      if (this.buckets.size >= this.maxKeys) this.prune(now);
+      b = { tokens: this.burst, at: now };
+      this.buckets.set(key, b);
+    }
+    const refill = Math.floor((now - b.at) / this.refillMs);
+    if (refill > 0) {
+      b.tokens = Math.min(this.burst, b.tokens + refill);
+      b.at = b.tokens === this.burst ? now : b.at + refill * this.refillMs;
+    }
+    return b;
+  }
+
+  private prune(now: number): void {
+    for (const [k, b] of this.buckets) {
+      if (b.tokens + (now - b.at) / this.refillMs >= this.burst) this.buckets.delete(k);
+    }
+    // Still full of live keys (a spray from many addresses): forget the oldest half.
+    if (this.buckets.size >= this.maxKeys) {
+      let n = Math.floor(this.maxKeys / 2);
+      for (const k of this.buckets.keys()) {
+        if (n-- <= 0) break;
+        this.buckets.delete(k);
+      }
+    }
+  }
+
+  /** Takes a token from every key; false (taking none) when one of them is empty. */
+  take(keys: string[], now = Date.now()): boolean {
+    const bs = keys.map((k) => this.bucket(k, now));
+    if (bs.some((b) => b.tokens < 1)) return false;
+    for (const b of bs) b.tokens--;
+    return true;
+  }
+
+  /** Gives back the tokens of a successful attempt. */
+  refund(keys: string[], now = Date.now()): void {
+    for (const k of keys) {
+      const b = this.bucket(k, now);
+      b.tokens = Math.min(this.burst, b.tokens + 1);
+    }
+  }
+}

@@ -3,9 +3,18 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { Transform, type Readable } from 'node:stream';
 import type { ClientRow } from '../../src-shared/contract';
 import type { BrokerAdapter, IngestSink } from './types';
-import { CredentialStore, mayPublish, maySubscribe, type Credential } from './credentials';
+import {
+  AttemptLimiter,
+  CredentialStore,
+  clientIdOwner,
+  mayPublish,
+  maySubscribe,
+  type Credential,
+} from './credentials';
+import { REFUSED_FILTER, installGuard, type RefusedPublish } from './packet-guard';
 
 export interface EmbeddedOptions {
   port: number;
@@ -17,6 +26,34 @@ export interface EmbeddedOptions {
   tlsPort?: number;
   /** Retained messages to restore at start (the store keeps them across restarts). */
   retained?: () => { topic: string; payload: Buffer; qos: number }[];
+  /** Larger payloads are refused by the broker (kept as rejects, never routed or retained). */
+  maxPayloadBytes?: number;
+}
+
+/** A client's session began or ended (the device registry's online state follows it). */
+export interface SessionEvent {
+  type: 'connect' | 'disconnect';
+  clientId: string;
+  /** In LAN mode, the device whose credential the client holds. */
+  device: { family: string; device_id: string } | null;
+  /** Why it ended: a DISCONNECT packet, or the connection was lost (keepalive, network, kicked). */
+  reason?: 'disconnect' | 'lost';
+}
+
+/** Room for the topic (up to 65,535 bytes), message id and the rest of a PUBLISH's header. */
+export const HEADER_ROOM = 65_535 + 16;
+/** Unsent bytes a subscriber may have before it is dropped (well above one largest packet). */
+const MIN_OUTGOING_CAP = 8 * 1024 * 1024;
+/** Failed CONNECTs: per address 10 at once then one per second; per username 10 then one per 2 s. */
+const ADDRESS_BURST = 10;
+const ADDRESS_REFILL_MS = 1000;
+const USER_BURST = 10;
+const USER_REFILL_MS = 2000;
+
+function connackError(returnCode: 2 | 4 | 5, message: string): AuthenticateError {
+  const err = new Error(message) as AuthenticateError;
+  err.returnCode = returnCode;
+  return err;
 }
 
 function lanHosts(): string[] {
@@ -45,6 +82,18 @@ export class EmbeddedBroker implements BrokerAdapter {
   private error: string | null = null;
   readonly credentials: CredentialStore;
   private auth = new WeakMap<Client, Credential>();
+  /** Clients that sent a zero-length client id (aedes has already assigned one by authenticate). */
+  private emptyId = new WeakSet<Client>();
+  private sessionListeners = new Set<(e: SessionEvent) => void>();
+  private readonly addressLimiter = new AttemptLimiter(ADDRESS_BURST, ADDRESS_REFILL_MS);
+  private readonly userLimiter = new AttemptLimiter(USER_BURST, USER_REFILL_MS);
+  /** What the guards did, for health: subscribers dropped, CONNECTs throttled. */
+  readonly counts = {
+    slow_subscribers_dropped: 0,
+    connects_throttled: 0,
+    auth_failures: 0,
+    subscriptions_refused: 0,
+  };
 
   constructor(
     private readonly opts: EmbeddedOptions,
@@ -56,22 +105,57 @@ export class EmbeddedBroker implements BrokerAdapter {
   async start(): Promise<void> {
     this.status = 'starting';
     const { lan, rangePrefix } = this.opts;
+    const maxPayload = this.opts.maxPayloadBytes ?? 256 * 1024;
     const aedes = await Aedes.createBroker({
       // MQTT 3.1.1 lets servers accept ids over 23 characters; many devices need it.
       maxClientsIdLength: 256,
-      // A frozen subscriber is dropped instead of stalling everyone's fan-out.
-      drainTimeout: 5000,
+      // Deliveries no longer wait for a subscriber's socket (packet-guard.ts), so a stall costs
+      // only that subscriber; one that does not drain for this long is dropped all the same.
+      drainTimeout: 30_000,
       heartbeatInterval: 60_000,
-      authenticate: (client, username, password, done) => {
-        if (!lan) return done(null, true);
-        const cred = this.credentials.verify(username, password);
-        if (!cred) {
-          const err = new Error('bad username or password') as AuthenticateError;
-          err.returnCode = 4;
-          return done(err, false);
-        }
-        this.auth.set(client, cred);
+      preConnect: (client, packet, done) => {
+        if (!packet.clientId) this.emptyId.add(client);
         done(null, true);
+      },
+      authenticate: (client, username, password, done) => {
+        // MQTT-3.1.3-8: a zero-length client id needs a clean session; otherwise 0x02.
+        if (this.emptyId.has(client) && !client.clean) {
+          return done(connackError(2, 'a zero-length client id needs clean session'), false);
+        }
+        if (!lan) return done(null, true);
+        const address = (client.conn as Socket).remoteAddress ?? 'unknown';
+        const userKey = [`u:${username ?? ''}`];
+        const addrKey = [`a:${address}`];
+        if (!this.addressLimiter.take(addrKey)) {
+          this.counts.connects_throttled++;
+          return done(connackError(5, 'too many failed attempts from this address'), false);
+        }
+        if (!this.userLimiter.take(userKey)) {
+          this.addressLimiter.refund(addrKey);
+          this.counts.connects_throttled++;
+          return done(connackError(5, 'too many failed attempts for this username'), false);
+        }
+        void this.credentials.verifyAsync(username, password).then((cred) => {
+          if (!cred) {
+            this.counts.auth_failures++;
+            return done(connackError(4, 'bad username or password'), false);
+          }
+          this.addressLimiter.refund(addrKey);
+          this.userLimiter.refund(userKey);
+          // A credential may only use client ids that are its device's (credentials.ts), so it can
+          // neither take over nor wipe another device's session. Assigned ids are nobody's.
+          if (!this.emptyId.has(client)) {
+            const owner = clientIdOwner(client.id, this.credentials.deviceIds());
+            if (owner !== cred.device_id) {
+              return done(
+                connackError(2, `client id "${client.id}" is not one of ${cred.device_id}'s`),
+                false,
+              );
+            }
+          }
+          this.auth.set(client, cred);
+          done(null, true);
+        });
       },
       authorizePublish: (client, packet, done) => {
         if (lan && client) {
@@ -82,6 +166,27 @@ export class EmbeddedBroker implements BrokerAdapter {
         }
         if (packet.topic.startsWith('$SYS/')) return done();
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+        // Client PUBLISHes this large or deep never get here (packet-guard.ts); a will can. It is
+        // kept as a reject and, refused here, never published or retained.
+        const levels = packet.topic.split('/').length;
+        if (payload.length > maxPayload || levels > 100) {
+          this.sink({
+            topic: packet.topic,
+            payload: payload.subarray(0, 4096),
+            qos: 0,
+            retain: false,
+            receivedAt: Date.now(),
+            clientId: client?.id ?? null,
+            reject:
+              levels > 100
+                ? { code: 'topic_too_deep', reason: `will topic has ${levels} levels (not published)` }
+                : {
+                    code: 'too_large',
+                    reason: `will payload of ${payload.length} bytes exceeds the ${maxPayload}-byte limit (not published)`,
+                  },
+          });
+          return done(new Error('refused'));
+        }
         const qos = packet.qos;
         this.sink({
           topic: packet.topic,
@@ -97,6 +202,8 @@ export class EmbeddedBroker implements BrokerAdapter {
         if (qos === 0) done();
       },
       authorizeSubscribe: (client, sub, done) => {
+        // null: this one subscription fails (0x80); the client stays connected.
+        if (sub.topic === REFUSED_FILTER) return done(null, null as unknown as typeof sub);
         if (!lan) return done(null, sub);
         const cred = this.auth.get(client);
         if (!cred || !maySubscribe(cred, sub.topic, rangePrefix))
@@ -105,11 +212,18 @@ export class EmbeddedBroker implements BrokerAdapter {
       },
     });
     this.aedes = aedes;
+    markRedeliveries(aedes);
     for (const r of this.opts.retained?.() ?? []) {
       await this.publish(r.topic, r.payload, { qos: r.qos ? 1 : 0, retain: true });
     }
     aedes.on('client', (client) => {
       const conn = client.conn as Socket;
+      const cred = this.auth.get(client);
+      this.emitSession({
+        type: 'connect',
+        clientId: client.id,
+        device: cred ? { family: cred.family, device_id: cred.device_id } : null,
+      });
       this.connected.set(client.id, {
         client_id: client.id,
         address: conn.remoteAddress ? `${conn.remoteAddress}:${conn.remotePort}` : null,
@@ -117,7 +231,57 @@ export class EmbeddedBroker implements BrokerAdapter {
         connected_at: new Date().toISOString(),
       });
     });
-    aedes.on('clientDisconnect', (client) => this.connected.delete(client.id));
+    aedes.on('clientDisconnect', (client) => {
+      this.connected.delete(client.id);
+      const cred = this.auth.get(client);
+      this.emitSession({
+        type: 'disconnect',
+        clientId: client.id,
+        device: cred ? { family: cred.family, device_id: cred.device_id } : null,
+        reason: (client as unknown as { _disconnected?: boolean })._disconnected ? 'disconnect' : 'lost',
+      });
+    });
+    const guard = {
+      maxPacketBytes: maxPayload + HEADER_ROOM,
+      maxPayloadBytes: maxPayload,
+      maxTopicLevels: 100,
+      maxOutgoingBytes: Math.max(MIN_OUTGOING_CAP, 4 * (maxPayload + HEADER_ROOM)),
+    };
+    const hooks = {
+      mayPublish: (client: Client, topic: string) => {
+        if (!lan) return true;
+        const cred = this.auth.get(client);
+        return !!cred && mayPublish(cred, topic, rangePrefix);
+      },
+      refuse: (client: Client, p: RefusedPublish, done: (err?: Error) => void) => {
+        this.sink({
+          topic: p.topic,
+          payload: p.preview,
+          qos: p.qos,
+          retain: p.retain,
+          dup: p.dup,
+          receivedAt: Date.now(),
+          clientId: client.id,
+          reject: { code: p.code, reason: p.reason },
+          done: (err) => done(err),
+        });
+      },
+      slowSubscriber: () => {
+        this.counts.slow_subscribers_dropped++;
+      },
+      refuseFilter: (client: Client, filter: string, reason: string) => {
+        this.counts.subscriptions_refused++;
+        this.sink({
+          topic: filter,
+          payload: Buffer.alloc(0),
+          qos: 0,
+          retain: false,
+          receivedAt: Date.now(),
+          clientId: client.id,
+          reject: { code: 'topic_too_deep', reason },
+        });
+      },
+    };
 
     const host = lan ? '0.0.0.0' : '127.0.0.1';
     const onConn = (socket: Socket) => {
@@ -125,7 +289,7 @@ export class EmbeddedBroker implements BrokerAdapter {
       socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+      installGuard(aedes.handle(socket) as unknown as Client, guard, hooks);
     };
     const tcp = createServer(onConn);
     const port = await listen(tcp, this.opts.port, host);
@@ -158,6 +322,25 @@ export class EmbeddedBroker implements BrokerAdapter {
 
   clients(): ClientRow[] {
     return [...this.connected.values()];
+  }
+
+  guardCounts(): Record<string, number> {
+    return { ...this.counts };
+  }
+
+  onSession(listener: (e: SessionEvent) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  private emitSession(e: SessionEvent): void {
+    for (const l of this.sessionListeners) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener must not break the broker.
+      }
+    }
   }
 
   /** Closes every connection authenticated as `username` (its credential was just revoked). */
@@ -204,6 +387,26 @@ export class EmbeddedBroker implements BrokerAdapter {
     this.servers = [];
     this.aedes = null;
   }
+}
+
+/**
+ * aedes resends a session's unacknowledged QoS 1/2 messages on reconnect without the DUP flag
+ * MQTT-3.3.1-1 requires. What it stored with a message id was sent before; what it queued while
+ * the client was away has none yet and is a first delivery.
+ */
+function markRedeliveries(aedes: Aedes): void {
+  const persistence = (aedes as unknown as { persistence: { outgoingStream(client: unknown): Readable } })
+    .persistence;
+  const outgoingStream = persistence.outgoingStream.bind(persistence);
+  persistence.outgoingStream = (client: unknown) =>
+    outgoingStream(client).pipe(
+      new Transform({
+        objectMode: true,
+        transform(packet: { cmd?: string; messageId?: number }, _enc, next) {
+          next(null, packet.cmd === 'publish' && packet.messageId ? { ...packet, dup: true } : packet);
+        },
+      }),
+    );
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

@@ -15,10 +15,15 @@ export interface ExternalOptions {
   subscriptions?: string[];
 }
 
-/** Full-jitter exponential backoff: 0.5 s doubling to 30 s. */
+/**
+ * Reconnect delay: the first attempt at once (a broker restart is usually over in seconds, and
+ * every second away is a second of messages that only a persistent session keeps), then full
+ * jitter over an exponential window from 0.5 s up to 10 s, so a crowd of consoles spreads out.
+ */
 export function backoffMs(attempt: number, random = Math.random): number {
-  const cap = Math.min(30_000, 500 * 2 ** Math.min(attempt, 16));
-  return Math.round(cap / 2 + random() * (cap / 2));
+  if (attempt <= 0) return 0;
+  const cap = Math.min(10_000, 250 * 2 ** Math.min(attempt, 16));
+  return Math.round(random() * cap);
 }
 
 /** Redacts credentials from a broker URL for logs and the health bar. */
@@ -45,6 +50,8 @@ export class ExternalBroker implements BrokerAdapter {
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** Sessions opened, reconnects, and reconnects that found the session gone (messages lost). */
+  private readonly counts = { connects: 0, reconnects: 0, session_lost: 0 };
 
   constructor(
     private readonly opts: ExternalOptions,
@@ -104,10 +111,20 @@ export class ExternalBroker implements BrokerAdapter {
           resolve();
         }
       };
-      client.on('connect', () => {
+      client.on('connect', (connack) => {
         this.status = 'up';
         this.error = null;
         this.attempt = 0;
+        this.counts.connects++;
+        if (this.counts.connects > 1) this.counts.reconnects++;
+        // A persistent session the broker no longer has: whatever was published for the console
+        // while it was away is gone (a broker without persistence restarted, or its queue limit
+        // or session expiry dropped it). The first session under a new client id is expected.
+        if (!connack.sessionPresent && this.sessionKnown()) {
+          this.counts.session_lost++;
+          this.lostError = `broker had lost the console's session at ${new Date().toISOString()}: messages published while it was away may be missing`;
+        }
+        this.markSession();
         const subs = this.opts.subscriptions ?? ['#'];
         // A resumed session still has our subscriptions; subscribing again is harmless and covers
         // a broker that lost its state.
@@ -153,6 +170,24 @@ export class ExternalBroker implements BrokerAdapter {
     }, delay);
   }
 
+  private sessionFile(): string {
+    return join(this.opts.dataDir, 'mqtt-session');
+  }
+
+  private sessionKnown(): boolean {
+    return existsSync(this.sessionFile());
+  }
+
+  private markSession(): void {
+    if (!this.sessionKnown()) writeFileSync(this.sessionFile(), `${this.clientId()}\n`);
+  }
+
+  private lostError: string | null = null;
+
+  guardCounts(): Record<string, number> {
+    return { ...this.counts };
+  }
+
   urls(): string[] {
     return [redactUrl(this.opts.url)];
   }
@@ -162,7 +197,7 @@ export class ExternalBroker implements BrokerAdapter {
   }
 
   lastError() {
-    return this.error;
+    return this.error ?? this.lostError;
   }
 
   clients(): ClientRow[] {

@@ -9,6 +9,8 @@ export interface BrokerAdapter {
   state(): 'up' | 'down' | 'starting';
   lastError(): string | null;
   clients(): ClientRow[];
+  /** Counters of what the adapter's guards and reconnects did, for health. */
+  guardCounts?(): Record<string, number>;
   /** Publishes as the console (commands, configs, its own status). */
   publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
 }

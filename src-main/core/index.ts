@@ -17,6 +17,8 @@ import { ExternalBroker, redactUrl } from '../broker/external';
 import type { BrokerAdapter } from '../broker/types';
 import { IngestPipeline, type CommittedBatch } from '../ingest/pipeline';
 import { DeviceRegistry } from '../services/devices';
+import { ClientSessions } from '../services/sessions';
+import { SeqGaps } from '../ingest/gaps';
 import { Store } from '../store/store';
 import type { Core, CoreConfig } from './types';
 import type { CoreModule, ModuleContext, Plugin } from './module';
@@ -82,9 +84,18 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
           tlsKey: config.tlsKey,
           tlsPort: config.tlsPort,
           retained: () => store.retainedMessages(),
+          maxPayloadBytes: config.maxPayloadBytes,
         },
         sink,
       );
+  const gaps = new SeqGaps();
+  const sessions = new ClientSessions();
+  devices.attachSessions(sessions);
+  if (broker instanceof EmbeddedBroker) {
+    broker.onSession((e) =>
+      e.type === 'connect' ? sessions.connected(e.clientId, e.device) : sessions.disconnected(e.clientId),
+    );
+  }
 
   const startedAt = Date.now();
   const listeners = new Map<PushName, Set<(payload: unknown) => void>>();
@@ -106,18 +117,22 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
   let pendingRejects: RejectRow[] = [];
 
   pipeline.onCommitted((batch) => {
-    devices.observeEvents(batch.events);
+    devices.observeEvents(batch.events, batch.eventClients);
     for (const st of batch.statuses)
       devices.observeTelemetryStatus(st.family, st.device_id, st.data, st.received_at);
     const perSensor = new Map<string, { family: string; n: number }>();
-    for (const s of batch.samples) {
+    const sensorClient = new Map<string, string | null>();
+    batch.samples.forEach((s, i) => {
+      gaps.observe(s.sensor_id, s.topic, s.seq, s.received_at);
       const seen = perSensor.get(s.sensor_id);
       if (seen) seen.n++;
       else perSensor.set(s.sensor_id, { family: s.family, n: 1 });
+      sensorClient.set(s.sensor_id, batch.sampleClients?.[i] ?? null);
       (pendingSamples[s.sensor_id] ??= []).push([s.ts, s.x, s.y, s.z]);
-    }
+    });
     const now = Date.now();
-    for (const [id, { family, n }] of perSensor) devices.observeSamples(family, id, n, now);
+    for (const [id, { family, n }] of perSensor)
+      devices.observeSamples(family, id, n, now, sensorClient.get(id));
     for (const e of batch.events) pendingEvents.push(e);
     for (const r of batch.rejects) pendingRejects.push(r);
     for (const m of batch.monitor) {
@@ -163,6 +178,7 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
         clients: broker.clients().length,
         lan: config.lan,
         ...(broker.lastError() ? { error: broker.lastError()! } : {}),
+        ...(broker.guardCounts ? { guards: broker.guardCounts() } : {}),
       },
       store: {
         state: storeOk ? 'up' : store.db.open ? 'degraded' : 'down',
@@ -179,6 +195,7 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
         unhandled: store.counter('unhandled'),
         rejects_by_reason: store.rejectsByReason(),
         rate_per_s: pipeline.rate(),
+        seq_gaps: { gaps: gaps.gaps, missing: gaps.missing, recent: [...gaps.recent] },
       },
       bridges: { state: 'up', count: 0 },
       sync: { state: 'up', pending: 0, last_sync: null },
@@ -203,6 +220,7 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
     duplicates: store.counter('duplicates'),
     unhandled: store.counter('unhandled'),
     sensors_online: devices.sensors().filter((s) => s.online).length,
+    seq_missing: gaps.missing,
   });
 
   const stats = (): Stats => Object.assign(spineStats(), ...modules.map((m) => m.stats?.() ?? {}));

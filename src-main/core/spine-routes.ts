@@ -32,5 +32,4 @@ export const spineRoutes: readonly ContractRoute[] = [
   { path: '/api/rejects', command: 'rejects.list', request: ({ query }) => queryToRequest(query, ['limit']) },
   { path: '/api/devices', command: 'devices.list' },
   { path: '/api/sensors', command: 'sensors.list' },
-  { path: '/api/clients', command: 'clients.list' },
 ];

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { EVENT_KINDS, type EventKind, type MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
-import { PUSH_NAMES, type WsServerFrame } from '../../src-shared/contract';
+import { PUSH_NAMES, type ClientRow, type WsServerFrame } from '../../src-shared/contract';
 import type { CoreInternals } from '../core';
 import { spineRoutes } from '../core/spine-routes';
 import type { CommittedBatch } from '../ingest/pipeline';
@@ -16,6 +16,9 @@ import { isLoopback } from '../core/guard';
 import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
 import { answerWsFrame, registerContractRoutes } from './contract';
 import { mutationGuard } from '../core/guard';
+import { clientsFor } from '../broker/client-view';
+import { dispatch } from '../../src-shared/contract/dispatch';
+import { sendResult } from '../core/routes';
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -161,6 +164,14 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
     [...spineRoutes, ...core.modules.flatMap((m) => m.contractRoutes ?? [])],
     mutationGuard(core.config),
   );
+  // Not a plain contract route: a LAN caller without the token sees only its own address's clients.
+  app.get('/api/clients', async (req, reply) => {
+    const r = await dispatch(core.handlers, 'clients.list', undefined);
+    if (!r.ok) return sendResult(reply, r);
+    const address = req.socket.remoteAddress;
+    const trusted = mutationGuard(core.config).check(address, req.headers.authorization).ok;
+    return clientsFor((r.res as { clients: ClientRow[] }).clients, { address, trusted });
+  });
 
   // The normalized event stream for other screens: one JSON event per message.
   app.get<{ Querystring: { kinds?: string; exclude?: string } }>(

@@ -6,6 +6,7 @@ import {
   redactSecrets,
   type ParseOptions,
   type ParsedSample,
+  type RejectCode,
 } from '../../src-shared/ingest';
 import type { MonitorMessage, RejectRow } from '../../src-shared/contract';
 import type { Store, StoreItem } from '../store/store';
@@ -21,6 +22,8 @@ export interface Inbound {
   dup?: boolean;
   /** Called once the message is committed (or failed to be): the broker acknowledges then. */
   done?: (err?: Error) => void;
+  /** Refused before parsing (the broker would not route it): kept as a reject with this reason. */
+  reject?: { code: RejectCode; reason: string };
 }
 
 export interface CommittedBatch {
@@ -33,6 +36,9 @@ export interface CommittedBatch {
   /** Monitor entries left out of `monitor` to keep it cheap at high rates. */
   monitorSkipped: number;
   clients: Set<string>;
+  /** The MQTT client each event and sample came from (null: not over MQTT), aligned by index. */
+  eventClients?: (string | null)[];
+  sampleClients?: (string | null)[];
 }
 
 /**
@@ -151,7 +157,20 @@ export class IngestPipeline {
         monitorSources.push({ msg, outcome: 'unhandled', reason: 'retained message cleared' });
         continue;
       }
-      let result;
+      let result: ReturnType<typeof parseMessage>;
+      if (msg.reject) {
+        index.push(items.length);
+        items.push({
+          type: 'reject',
+          topic: msg.topic,
+          payload: msg.payload,
+          receivedAt: msg.receivedAt,
+          code: msg.reject.code,
+          reason: msg.reject.reason,
+        });
+        monitorSources.push({ msg, outcome: 'reject', reason: msg.reject.reason });
+        continue;
+      }
       try {
         result = parseMessage(msg.topic, msg.payload, msg.receivedAt, this.opts);
       } catch (err) {
@@ -255,7 +274,11 @@ export class IngestPipeline {
       monitor: [],
       monitorSkipped: 0,
       clients: new Set(),
+      eventClients: [],
+      sampleClients: [],
     };
+    const eventClients = out.eventClients!;
+    const sampleClients = out.sampleClients!;
     for (let i = 0; i < batch.length; i++) {
       const msg = batch[i]!;
       if (msg.clientId) out.clients.add(msg.clientId);
@@ -266,10 +289,15 @@ export class IngestPipeline {
         const item = items[at]!;
         if (o.duplicate) src.outcome = 'duplicate';
         if (o.reject) out.rejects.push(o.reject);
-        for (const e of o.events) out.events.push(e);
+        for (const e of o.events) {
+          out.events.push(e);
+          eventClients.push(msg.clientId);
+        }
         if (!o.duplicate && item.type === 'accept') {
-          for (const s of item.samples)
+          for (const s of item.samples) {
             out.samples.push({ ...s, received_at: item.receivedAt, topic: item.topic, family: item.family });
+            sampleClients.push(msg.clientId);
+          }
           for (const st of item.statuses ?? [])
             out.statuses.push({ ...st, family: item.family, received_at: item.receivedAt });
         }

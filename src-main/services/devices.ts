@@ -1,8 +1,9 @@
 import type { EventKind, MarshalEvent } from '../../src-shared/events/model';
-import { roleFor } from '../../src-shared/families';
+import { family, roleFor } from '../../src-shared/families';
 import { toIso } from '../../src-shared/events/time';
 import type { DeviceRow, SensorRow } from '../../src-shared/contract';
 import type { Db } from '../store/db';
+import type { ClientSessions } from './sessions';
 
 const CONNECTED = /^(connected|online|ok|ready|streaming|active|idle|playing|up|running|calibrat)/i;
 const DISCONNECTED = /^(disconnected|offline|lost|error|down|failed|stopped)/i;
@@ -56,6 +57,12 @@ function num(v: unknown): number | null {
  */
 export class DeviceRegistry {
   private entries = new Map<string, Entry>();
+  private sessions: ClientSessions | null = null;
+
+  /** Follows the embedded broker's sessions: a device whose client is gone is offline at once. */
+  attachSessions(sessions: ClientSessions): void {
+    this.sessions = sessions;
+  }
 
   constructor(private readonly db: Db) {
     const rows = db.prepare('SELECT * FROM devices').all() as {
@@ -128,8 +135,10 @@ export class DeviceRegistry {
     e.dirty = true;
   }
 
-  observeEvents(events: MarshalEvent[]): void {
+  observeEvents(events: MarshalEvent[], clients?: readonly (string | null)[]): void {
+    let i = -1;
     for (const ev of events) {
+      i++;
       // The family's descriptor says which device an event updates, and in which role.
       const role = roleFor(ev.family, ev.kind);
       if (role === undefined) continue;
@@ -140,6 +149,7 @@ export class DeviceRegistry {
         this.applyStatus(e, { ...ev.data, online: true, from_telemetry: true }, at);
       e.last_seen = Math.max(e.last_seen ?? 0, at);
       e.dirty = true;
+      this.sessions?.observe(clients?.[i], e.family, e.device_id);
     }
   }
 
@@ -155,8 +165,15 @@ export class DeviceRegistry {
     e.last_seen = Math.max(e.last_seen ?? 0, receivedAt);
   }
 
-  observeSamples(family: string, sensorId: string, count: number, receivedAt: number): void {
+  observeSamples(
+    family: string,
+    sensorId: string,
+    count: number,
+    receivedAt: number,
+    clientId?: string | null,
+  ): void {
     const e = this.entry(family, sensorId, SENSOR_ROLE);
+    this.sessions?.observe(clientId, family, sensorId);
     e.last_seen = receivedAt;
     e.last_sample = receivedAt;
     const sec = Math.floor(receivedAt / 1000);
@@ -184,6 +201,13 @@ export class DeviceRegistry {
 
   private online(e: Entry, now: number): boolean {
     if (e.online_flag === false) return false;
+    // A device that is its own MQTT client is alive while its session is (the broker ends it
+    // after 1.5 × its keepalive). A range bridge relays timers and sensors: its session says
+    // nothing about each of them, so they keep the silence timeout.
+    const own = !(e.role && family(e.family)?.relayedRoles?.includes(e.role));
+    const session = own ? (this.sessions?.state(e.family, e.device_id) ?? null) : null;
+    if (session === 'gone') return false;
+    if (session === 'live' && !(e.state && DISCONNECTED.test(e.state))) return true;
     if (e.last_sample !== null && now - e.last_sample < 3_000) return true;
     if (e.state && DISCONNECTED.test(e.state)) return false;
     const recent = e.last_seen !== null && now - e.last_seen < STATUS_SILENCE_MS;

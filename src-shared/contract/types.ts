@@ -12,6 +12,8 @@ export interface HealthSnapshot {
     clients: number;
     lan: boolean;
     error?: string;
+    /** What the broker's guards did since the start (slow subscribers dropped, CONNECTs throttled…). */
+    guards?: Record<string, number>;
   };
   store: { state: ComponentState; path: string; size_bytes: number; error?: string };
   ingest: IngestStats;
@@ -29,6 +31,12 @@ export interface IngestStats {
   rejects_by_reason: Record<string, number>;
   /** Messages per second over the last few seconds. */
   rate_per_s: number;
+  /** Telemetry sequence gaps since the start: how many, messages missing, the latest ones. */
+  seq_gaps?: {
+    gaps: number;
+    missing: number;
+    recent: { sensor_id: string; topic: string; after: number; got: number; missing: number; at: string }[];
+  };
 }
 
 export interface Stats {
@@ -42,6 +50,8 @@ export interface Stats {
   duplicates: number;
   unhandled: number;
   sensors_online: number;
+  /** Telemetry messages missing by their sequence numbers, since the start. */
+  seq_missing?: number;
 }
 
 export interface EventQuery {

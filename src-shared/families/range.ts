@@ -34,6 +34,7 @@ export const rangeFamily: FamilyDescriptor = {
     'bridge.status': 'bridge',
     'system.health': 'bridge',
   },
+  relayedRoles: ['timer', 'sensor'],
   targets: [
     {
       target: 'timer',

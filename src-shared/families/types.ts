@@ -68,6 +68,11 @@ export interface FamilyDescriptor {
   /** The structural role (timer, sensor, booth…) of the device an event of this kind updates. */
   roles: Partial<Record<EventKind, string | null>>;
   targets: readonly CommandTargetSpec[];
+  /**
+   * Roles of devices another client publishes for (a range bridge's timers and sensors): the
+   * relaying client's MQTT session says nothing about whether each of them is alive.
+   */
+  relayedRoles?: readonly string[];
   config?: ConfigSpec;
   /** False for families that never publish over MQTT themselves (bridged devices). */
   credentials: boolean;

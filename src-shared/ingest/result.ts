@@ -9,7 +9,8 @@ export type RejectCode =
   | 'not_an_object'
   | 'schema'
   | 'invalid_id'
-  | 'bad_frame';
+  | 'bad_frame'
+  | 'topic_too_deep';
 
 export interface ParsedEvent {
   kind: EventKind;

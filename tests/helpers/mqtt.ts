@@ -233,6 +233,10 @@ export interface MosquittoOptions {
   tls?: MosquittoTls;
   port?: number;
   tlsPort?: number;
+  /** Keep sessions and their queues on disk across restarts (`persistence true` in `dir`). */
+  persistence?: boolean;
+  /** mosquitto's per-session queue limit (default here: 100,000). */
+  maxQueuedMessages?: number;
 }
 
 /** mosquitto 2.x on loopback: a plain listener and optionally a TLS one, password auth. */
@@ -257,9 +261,11 @@ export class MosquittoBroker {
       'per_listener_settings false',
       'allow_anonymous false',
       `password_file ${this.opts.passwordFile}`,
-      'persistence false',
+      ...(this.opts.persistence
+        ? ['persistence true', `persistence_location ${this.opts.dir}/`, 'autosave_interval 1']
+        : ['persistence false']),
       // Sessions of consoles that are away may queue many messages; never drop them in tests.
-      'max_queued_messages 100000',
+      `max_queued_messages ${this.opts.maxQueuedMessages ?? 100000}`,
       'log_dest stderr',
       'log_type all',
       `listener ${this.port} 127.0.0.1`,
