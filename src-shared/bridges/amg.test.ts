@@ -322,7 +322,7 @@ describe('AMG command encoding', () => {
     expect(encodeAmgCommand('REQ SCREEN HEX')).toBe('REQ SCREEN HEX');
     expect(encodeAmgCommand('request_settings')).toBe('REQ SETTINGS');
     expect(encodeAmgCommand('read_battery')).toBeNull();
-    expect(canonicalCommand('Remote-Start')).toBe('start');
+    expect(canonicalCommand('Remote-Start')).toBe('remote_start');
   });
 
   it('rejects unknown commands and out-of-range arguments with a reason', () => {

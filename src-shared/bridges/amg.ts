@@ -37,12 +37,12 @@ import {
   canonicalName,
   intArg,
   type CommandResult,
-  type CommandSpec,
   type DriverHost,
   type DriverInfo,
   type DriverSession,
   type TimerDriver,
 } from './driver';
+import { TIMER_COMMANDS, type CommandDef } from '../commands/catalogue';
 import { toIso } from '../events/time';
 import { BATTERY_LEVEL_UUID, BATTERY_SERVICE_UUID, type GattConnection } from './gatt';
 import { TimerEvents, statusPayload } from './timer';
@@ -54,73 +54,60 @@ const REPLY_QUIET_MS = 300;
 const REPLY_TIMEOUT_MS = 3000;
 const MAX_TEXT_REPLY = 4096;
 
-const SETTINGS: CommandSpec[] = [
-  {
-    name: 'set_sensitivity',
-    label: 'Sensitivity',
-    args: [{ name: 'level', type: 'integer', min: 1, max: 10, required: true }],
-    settings: true,
-  },
-  {
-    name: 'set_echo_delay',
-    label: 'Echo delay (cs)',
-    args: [{ name: 'cs', type: 'integer', min: 5, max: 100, required: true }],
-    settings: true,
-  },
-  {
-    name: 'set_beep_volume',
-    label: 'Beep volume',
-    args: [{ name: 'volume', type: 'integer', min: 0, max: 3, required: true }],
-    settings: true,
-  },
+/**
+ * What the driver takes: the timer catalogue's commands (the same names and arguments the panel
+ * sends through a range bridge), and what only a directly connected timer can do.
+ */
+export const AMG_COMMANDS: readonly CommandDef[] = [
+  ...TIMER_COMMANDS,
   {
     name: 'set_preset',
-    label: 'Preset',
-    args: [{ name: 'preset', type: 'integer', min: 1, max: 5, required: true }],
+    label: 'Set preset',
+    description: 'Selects a stored preset, 1–5. Only while stopped.',
+    disruptive: true,
     settings: true,
+    fields: [{ key: 'preset', label: 'Preset', kind: 'int', min: 1, max: 5, default: 1 }],
   },
   {
     name: 'set_delay',
-    label: 'Start delay',
-    args: [
-      { name: 'type', type: 'integer', min: 0, max: 9, required: true },
-      { name: 'fixed', type: 'integer', min: 0, max: 65535, required: true },
-      { name: 'random', type: 'integer', min: 0, max: 65535, required: true },
-    ],
+    label: 'Set start delay',
+    description: 'Start delay: type 0–9, fixed and random parts. Only while stopped.',
+    disruptive: true,
     settings: true,
+    fields: [
+      { key: 'type', label: 'Type', kind: 'int', min: 0, max: 9, default: 0 },
+      { key: 'fixed', label: 'Fixed', kind: 'int', min: 0, max: 65_535, default: 0 },
+      { key: 'random', label: 'Random', kind: 'int', min: 0, max: 65_535, default: 0 },
+    ],
   },
   {
     name: 'set_par_type',
-    label: 'Par type',
-    args: [{ name: 'type', type: 'integer', min: 0, max: 9, required: true }],
+    label: 'Set par type',
+    description: 'Par type 0–9. Only while stopped.',
+    disruptive: true,
     settings: true,
+    fields: [{ key: 'type', label: 'Type', kind: 'int', min: 0, max: 9, default: 0 }],
   },
   {
-    name: 'set_par_time',
-    label: 'Par time',
-    args: [
-      { name: 'n', type: 'integer', min: 1, max: 99, required: true },
-      { name: 'time_cs', type: 'integer', min: 1, max: 65535, required: true },
-    ],
-    settings: true,
+    name: 'request_screen',
+    label: 'Request screen',
+    description: 'Asks the timer for what its screen shows (REQ SCREEN HEX).',
+    disruptive: false,
+    fields: [],
+  },
+  {
+    name: 'read_battery',
+    label: 'Read battery',
+    description: 'Reads the battery level over GATT.',
+    disruptive: false,
+    fields: [],
   },
 ];
-
-export const AMG_COMMANDS: CommandSpec[] = [
-  { name: 'start', label: 'Remote start', args: [], disruptive: true },
-  { name: 'stop', label: 'Stop', args: [], disruptive: true },
-  ...SETTINGS,
-  { name: 'request_string', label: 'Request string', args: [] },
-  { name: 'request_screen', label: 'Request screen', args: [] },
-  { name: 'request_settings', label: 'Request settings', args: [] },
-  { name: 'read_battery', label: 'Read battery', args: [] },
-];
-
 const ALIASES: Record<string, string> = {
-  remote_start: 'start',
-  com_start: 'start',
-  com_stop: 'stop',
-  remote_stop: 'stop',
+  start: 'remote_start',
+  com_start: 'remote_start',
+  com_stop: 'remote_stop',
+  stop: 'remote_stop',
   req_string_hex: 'request_string',
   req_string: 'request_string',
   req_screen_hex: 'request_screen',
@@ -156,9 +143,9 @@ export function encodeAmgCommand(name: string, args: Record<string, unknown> = {
     }
   };
   switch (cmd) {
-    case 'start':
+    case 'remote_start':
       return COM_START;
-    case 'stop':
+    case 'remote_stop':
       return COM_STOP;
     case 'request_string':
       return REQ_STRING_HEX;
@@ -171,7 +158,9 @@ export function encodeAmgCommand(name: string, args: Record<string, unknown> = {
     case 'set_sensitivity':
       return wrap(() => setSensitivity(intArg(args, ['level', 'value', 'sensitivity'], 1, 10, 'level')));
     case 'set_echo_delay':
-      return wrap(() => setEchoDelay(intArg(args, ['cs', 'value', 'echo_delay', 'delay_cs'], 5, 100, 'cs')));
+      return wrap(() =>
+        setEchoDelay(intArg(args, ['delay_cs', 'cs', 'value', 'echo_delay'], 5, 100, 'delay_cs')),
+      );
     case 'set_beep_volume':
       return wrap(() => setBeepVolume(intArg(args, ['volume', 'value'], 0, 3, 'volume')));
     case 'set_preset':
@@ -189,7 +178,7 @@ export function encodeAmgCommand(name: string, args: Record<string, unknown> = {
     case 'set_par_time':
       return wrap(() =>
         setParTime(
-          intArg(args, ['n', 'par', 'number'], 1, 99, 'n'),
+          intArg(args, ['par', 'n', 'number'], 1, 99, 'par'),
           intArg(args, ['time_cs', 'time', 't'], 1, 0xffff, 'time_cs'),
         ),
       );
@@ -202,7 +191,7 @@ export function encodeAmgCommand(name: string, args: Record<string, unknown> = {
 }
 
 function isSettings(cmd: string): boolean {
-  return SETTINGS.some((s) => s.name === cmd);
+  return AMG_COMMANDS.some((c) => c.settings === true && c.name === cmd);
 }
 
 function printable(bytes: Uint8Array): boolean {

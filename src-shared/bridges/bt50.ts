@@ -6,6 +6,7 @@
  */
 import {
   BT50_BATTERY_REGISTER,
+  BT50_RATE_CODES,
   BT50_HEADER,
   BT50_NAME_MARKERS,
   BT50_NOTIFY_CHARACTERISTIC_UUID,
@@ -22,6 +23,7 @@ import {
   decodeBt50RegisterReply,
   type Bt50RegisterReply,
 } from '../decoders/bt50';
+import { SENSOR_COMMANDS, type CommandDef } from '../commands/catalogue';
 import { toIso } from '../events/time';
 import {
   CommandPacer,
@@ -33,7 +35,6 @@ import {
   waitForReply,
   type BleDriver,
   type CommandResult,
-  type CommandSpec,
   type DriverHost,
   type DriverInfo,
   type DriverSession,
@@ -51,24 +52,26 @@ const RATE_MIN_SPAN_MS = 500;
 /** Return-rate register (read back after a change to confirm it). */
 const RATE_REGISTER = 0x03;
 
-export const BT50_COMMANDS: CommandSpec[] = [
-  { name: 'read_battery', label: 'Read battery', args: [] },
-  {
-    name: 'set_rate',
-    label: 'Sample rate (Hz)',
-    args: [{ name: 'rate_hz', type: 'integer', min: 1, max: 200, required: true }],
-    disruptive: true,
-  },
+/**
+ * The sensor catalogue's commands that reach the device itself (the same names and arguments the
+ * panel sends through a range bridge), and the register-level ones a directly connected sensor
+ * also takes.
+ */
+export const BT50_COMMANDS: readonly CommandDef[] = [
+  ...SENSOR_COMMANDS.filter((c) => c.name === 'read_battery' || c.name === 'set_rate'),
   {
     name: 'set_detection_cycle',
-    label: 'Detection cycle (Hz)',
-    args: [{ name: 'hz', type: 'integer', min: 1, max: 255, required: true }],
+    label: 'Set detection cycle',
+    description: 'The vibration detection cycle, 1–255 Hz. Changes what the detector sees.',
     disruptive: true,
+    fields: [{ key: 'hz', label: 'Cycle', kind: 'int', min: 1, max: 255, default: 100, unit: 'Hz' }],
   },
   {
     name: 'read_register',
     label: 'Read register',
-    args: [{ name: 'register', type: 'integer', min: 0, max: 255, required: true }],
+    description: 'Reads one register (FF AA 27 <reg> 00) and shows its value.',
+    disruptive: false,
+    fields: [{ key: 'register', label: 'Register', kind: 'int', min: 0, max: 255, default: 0x64 }],
   },
 ];
 
@@ -85,18 +88,6 @@ const ALIASES: Record<string, string> = {
 export function canonicalBt50Command(name: string): string {
   return canonicalName(name, ALIASES);
 }
-
-/** Return rates (Hz) the WitMotion rate register knows → register code. */
-export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
-  1: 0x03,
-  2: 0x04,
-  5: 0x05,
-  10: 0x06,
-  20: 0x07,
-  50: 0x08,
-  100: 0x09,
-  200: 0x0b,
-});
 
 /** `{rate_hz}` (one of BT50_RATE_CODES) or `{rate}` (the device's own code). */
 function rateCode(args: Record<string, unknown>): number {

@@ -5,6 +5,7 @@
  * as it ingests the same device behind a LeadVille bridge. Drivers are pure: time and timers come
  * from the host, bytes from a GattConnection.
  */
+import type { CommandDef } from '../commands/catalogue';
 import type { BleAdvertisement, GattConnection } from './gatt';
 import { fullUuid } from './gatt';
 
@@ -36,24 +37,8 @@ export interface DriverHost {
   emit(message: BridgeMessage): void;
 }
 
-export interface CommandArgSpec {
-  name: string;
-  type: 'integer' | 'string';
-  min?: number;
-  max?: number;
-  required?: boolean;
-  description?: string;
-}
-
-export interface CommandSpec {
-  name: string;
-  label: string;
-  args: CommandArgSpec[];
-  /** Changes the device's behaviour or a running string: the UI asks before sending. */
-  disruptive?: boolean;
-  /** Refused while the timer is running a string (AMG settings). */
-  settings?: boolean;
-}
+/** A driver's commands are described like every other device's (src-shared/commands). */
+export type { CommandDef } from '../commands/catalogue';
 
 export interface CommandResult {
   /** The device confirmed (a write response, or the reply the command asks for). */
@@ -101,7 +86,7 @@ export interface BleDriver {
   readonly role: 'timer' | 'sensor';
   /** Services the driver uses (Web Bluetooth must list them up front). */
   readonly services: string[];
-  readonly commands: CommandSpec[];
+  readonly commands: readonly CommandDef[];
   /** Does this advertisement look like one of ours (name or advertised service)? */
   matches(adv: Pick<BleAdvertisement, 'name' | 'serviceUuids'>): boolean;
   /** The device id a new device gets unless the operator names it. */

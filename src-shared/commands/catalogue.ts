@@ -9,6 +9,7 @@
  * panel asks for a confirmation before sending them.
  */
 import { z } from 'zod';
+import { BT50_RATE_CODES } from '../decoders/bt50';
 import { WHACKAMOLE_COMMANDS, whackamoleCommandArgs } from '../ingest/whackamole';
 import { argsSchema, firstIssue, type FieldSpec } from './fields';
 
@@ -21,19 +22,9 @@ export interface CommandDef {
   description: string;
   disruptive: boolean;
   fields: readonly FieldSpec[];
+  /** A timer setting: refused while the timer runs a string. */
+  settings?: boolean;
 }
-
-/** BT50 return rates the WitMotion rate register knows (Hz) → register code. */
-export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
-  1: 0x03,
-  2: 0x04,
-  5: 0x05,
-  10: 0x06,
-  20: 0x07,
-  50: 0x08,
-  100: 0x09,
-  200: 0x0b,
-});
 
 export const TIMER_COMMANDS: readonly CommandDef[] = [
   {
@@ -55,6 +46,7 @@ export const TIMER_COMMANDS: readonly CommandDef[] = [
     label: 'Set sensitivity',
     description: 'Microphone sensitivity, 1 (least) to 10 (SET SENSITIVITY nn). Only while stopped.',
     disruptive: true,
+    settings: true,
     fields: [{ key: 'level', label: 'Level', kind: 'int', min: 1, max: 10, default: 5 }],
   },
   {
@@ -63,6 +55,7 @@ export const TIMER_COMMANDS: readonly CommandDef[] = [
     description:
       'Ignores sounds this soon after a shot, 5–100 centiseconds (SET ECHO DELAY nnn). Only while stopped.',
     disruptive: true,
+    settings: true,
     fields: [{ key: 'delay_cs', label: 'Delay', kind: 'int', min: 5, max: 100, default: 10, unit: 'cs' }],
   },
   {
@@ -70,9 +63,10 @@ export const TIMER_COMMANDS: readonly CommandDef[] = [
     label: 'Set par time',
     description: 'Par n at t centiseconds after the beep (SET PAR TIME n t). Only while stopped.',
     disruptive: true,
+    settings: true,
     fields: [
       { key: 'par', label: 'Par number', kind: 'int', min: 1, max: 10, default: 1 },
-      { key: 'time_cs', label: 'Time', kind: 'int', min: 1, max: 99_999, default: 300, unit: 'cs' },
+      { key: 'time_cs', label: 'Time', kind: 'int', min: 1, max: 65_535, default: 300, unit: 'cs' },
     ],
   },
   {
@@ -80,6 +74,7 @@ export const TIMER_COMMANDS: readonly CommandDef[] = [
     label: 'Set beep volume',
     description: 'Start beep volume 0–3 (SET BEEP VOLUME n). Only while stopped.',
     disruptive: true,
+    settings: true,
     fields: [{ key: 'volume', label: 'Volume', kind: 'int', min: 0, max: 3, default: 2 }],
   },
   {
@@ -301,7 +296,8 @@ export const GATEWAY_COMMANDS: readonly CommandDef[] = [
  * schemas too, so both agree on what goes out.
  */
 export function checkCommandIn(
-  target: CommandTarget,
+  /** The list's name: a command target (`timer`, `cabinet`…) or a driver's id. */
+  kind: string,
   commands: readonly CommandDef[],
   name: string,
   args: unknown,
@@ -311,10 +307,10 @@ export function checkCommandIn(
     const known = commands.map((c) => c.name).join(', ');
     return {
       ok: false,
-      reason: `unknown command "${String(name).slice(0, 40)}" for a ${target} (known: ${known})`,
+      reason: `unknown command "${String(name).slice(0, 40)}" for a ${kind} (known: ${known})`,
     };
   }
-  const key = `${target}/${name}`;
+  const key = `${kind}/${name}`;
   let schema = schemaCache.get(key);
   if (!schema) schemaCache.set(key, (schema = argsSchema(def.fields)));
   const given = args === undefined || args === null ? {} : args;
@@ -322,7 +318,7 @@ export function checkCommandIn(
     return { ok: false, reason: 'args must be an object' };
   const r = schema.safeParse(given);
   if (!r.success) return { ok: false, reason: `invalid ${name} args: ${firstIssue(r.error, 'args')}` };
-  if (target === 'cabinet' && (WHACKAMOLE_COMMANDS as readonly string[]).includes(name)) {
+  if (kind === 'cabinet' && (WHACKAMOLE_COMMANDS as readonly string[]).includes(name)) {
     const wire = whackamoleCommandArgs[name as (typeof WHACKAMOLE_COMMANDS)[number]].safeParse(r.data);
     if (!wire.success)
       return { ok: false, reason: `invalid ${name} args: ${firstIssue(wire.error, 'args')}` };

@@ -17,7 +17,7 @@
  * sends one leaves its commands `sent` until they time out.
  */
 import { isValidDeviceId } from '../ids';
-import { BT50_RATE_CODES } from './catalogue';
+import { BT50_RATE_CODES } from '../decoders/bt50';
 
 export function rangeTopic(prefix: string, suffix: string): string {
   return prefix ? `${prefix}/${suffix}` : suffix;

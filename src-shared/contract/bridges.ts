@@ -5,6 +5,7 @@
  * Names are in names.ts, handlers in src-main/bridges.
  */
 import { z } from 'zod';
+import type { CommandDef } from '../commands/catalogue';
 import { DEVICE_ID_PATTERN } from '../ids';
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN);
@@ -73,21 +74,8 @@ export interface AvailableSerialPort {
 export type BleLinkState =
   'disabled' | 'connecting' | 'connected' | 'reconnecting' | 'unavailable' | 'needs-permission';
 
-export interface BridgeCommandArg {
-  name: string;
-  type: 'integer' | 'string';
-  min?: number;
-  max?: number;
-  required?: boolean;
-}
-
-export interface BridgeCommandSpec {
-  name: string;
-  label: string;
-  args: BridgeCommandArg[];
-  disruptive?: boolean;
-  settings?: boolean;
-}
+/** A bridged device's command: described like every other device's (src-shared/commands). */
+export type BridgeCommandSpec = CommandDef;
 
 export interface BleDeviceRow {
   address: string;
@@ -109,7 +97,7 @@ export interface BleDeviceRow {
   bad_frames: number;
   last_notification_at: string | null;
   extra: Record<string, unknown>;
-  commands: BridgeCommandSpec[];
+  commands: readonly BridgeCommandSpec[];
 }
 
 export interface BleDiscoveredRow {
@@ -126,7 +114,7 @@ export interface BridgeDriverRow {
   id: string;
   label: string;
   role: 'timer' | 'sensor';
-  commands: BridgeCommandSpec[];
+  commands: readonly BridgeCommandSpec[];
 }
 
 export interface BridgesSettings {

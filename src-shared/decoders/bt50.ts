@@ -195,6 +195,18 @@ export function bt50Save(): Uint8Array {
   return Uint8Array.of(0xff, 0xaa, 0x00, 0x00, 0x00);
 }
 
+/** Return rates (Hz) the WitMotion rate register knows → register code. */
+export const BT50_RATE_CODES: Readonly<Record<number, number>> = Object.freeze({
+  1: 0x03,
+  2: 0x04,
+  5: 0x05,
+  10: 0x06,
+  20: 0x07,
+  50: 0x08,
+  100: 0x09,
+  200: 0x0b,
+});
+
 /** `FF AA 03 <rate> 00`: return rate (the device's rate code). */
 export function bt50SetReturnRate(rate: number): Uint8Array {
   return Uint8Array.of(0xff, 0xaa, 0x03, byteArg('return rate', rate), 0x00);

@@ -10,7 +10,7 @@ import { BLE_STATE_LABEL, bleTone, retryIn, sortDevices } from './model';
 import type { WebBluetoothAgent } from './webBluetooth';
 import { TableHead, num } from '../../components/TableHead';
 import { useAction, RetryNote } from './parts';
-import { CommandForm } from './BleCommandForm';
+import { BleCommandForm } from './BleCommandForm';
 
 const SCAN_SECONDS = 10;
 
@@ -211,7 +211,7 @@ export function BlePanel({
         </div>
       )}
 
-      <CommandForm devices={devices} refresh={refresh} />
+      <BleCommandForm devices={devices} refresh={refresh} />
 
       <ConfirmDialog
         open={removing !== null}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BridgesState } from '../../../src-shared/contract/bridges';
-import { bleTone, commandArgs, retryIn, serialTone, summary } from './model';
+import { bleTone, retryIn, serialTone, summary } from './model';
 
 describe('bridges view model', () => {
   it('maps states to tones (never colour alone: the label goes with it)', () => {
@@ -38,17 +38,5 @@ describe('bridges view model', () => {
         ble: { devices: [{ enabled: true, state: 'reconnecting' }] },
       } as unknown as BridgesState),
     ).toBe('0 of 1 BLE connected');
-  });
-
-  it('turns form text into command arguments by the spec', () => {
-    const spec = {
-      name: 'set_sensitivity',
-      label: 'Sensitivity',
-      args: [{ name: 'level', type: 'integer' as const, min: 1, max: 10, required: true }],
-    };
-    expect(commandArgs(spec, { level: ' 7 ' })).toEqual({ level: 7 });
-    expect(() => commandArgs(spec, {})).toThrow(/level is required/);
-    expect(() => commandArgs(spec, { level: '11' })).toThrow(/1–10/);
-    expect(() => commandArgs(spec, { level: 'x' })).toThrow(/whole number/);
   });
 });

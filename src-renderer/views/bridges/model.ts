@@ -2,7 +2,6 @@
 import type {
   BleDeviceRow,
   BleLinkState,
-  BridgeCommandSpec,
   BridgesState,
   SerialPortRow,
   SerialPortState,
@@ -54,30 +53,6 @@ export function summary(state: BridgesState | null): string | null {
   if (ports.length) parts.push(`${open} of ${ports.length} serial open`);
   if (ble.length) parts.push(`${connected} of ${ble.length} BLE connected`);
   return parts.length ? parts.join(' · ') : null;
-}
-
-/** Coerces form text into command arguments by the command's spec; throws with a reason. */
-export function commandArgs(
-  spec: BridgeCommandSpec,
-  values: Record<string, string>,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const a of spec.args) {
-    const raw = (values[a.name] ?? '').trim();
-    if (raw === '') {
-      if (a.required) throw new Error(`${a.name} is required`);
-      continue;
-    }
-    if (a.type === 'integer') {
-      if (!/^-?\d+$/.test(raw)) throw new Error(`${a.name} must be a whole number`);
-      const n = Number(raw);
-      if ((a.min !== undefined && n < a.min) || (a.max !== undefined && n > a.max)) {
-        throw new Error(`${a.name} must be ${a.min ?? '…'}–${a.max ?? '…'}`);
-      }
-      out[a.name] = n;
-    } else out[a.name] = raw;
-  }
-  return out;
 }
 
 export function sortPorts(ports: readonly SerialPortRow[]): SerialPortRow[] {

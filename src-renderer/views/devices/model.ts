@@ -2,13 +2,9 @@
  * Pure helpers of the Devices + Command panel view: merging pushed command batches, tones and
  * labels, turning form text into typed arguments. No React, no DOM.
  */
-import {
-  coerceField,
-  type CommandDef,
-  type CommandTarget,
-  type FieldSpec,
-} from '../../../src-shared/commands';
-import { checkCommand, findCommand, targetFor } from '../../../src-shared/families';
+import { coerceField, type CommandTarget, type FieldSpec } from '../../../src-shared/commands';
+import { CATALOGUE, targetFor } from '../../../src-shared/families';
+import { validateCommand, type FormCheck, type FormValues } from '../../lib/commandForm';
 import { FINAL_STATES, type CommandRecord, type CommandState } from '../../../src-shared/contract/devices';
 import type { DeviceRow } from '../../../src-shared/contract/types';
 import type { Tone } from '../../lib/format';
@@ -124,42 +120,11 @@ export function panelDevices(raw: unknown): PanelDevice[] {
   });
 }
 
-export type FormValues = Record<string, string | boolean>;
+export { argsFromForm, initialValues, type FormValues } from '../../lib/commandForm';
 
-/** The form's starting values for a command: each field's default (or empty). */
-export function initialValues(def: CommandDef | undefined): FormValues {
-  const out: FormValues = {};
-  for (const f of def?.fields ?? []) out[f.key] = initialValue(f);
-  return out;
-}
-
-function initialValue(f: FieldSpec): string | boolean {
-  if (f.kind === 'bool') return f.default ?? false;
-  return f.default === undefined ? '' : String(f.default);
-}
-
-/** Typed arguments from the form (empty optional fields left out). */
-export function argsFromForm(def: CommandDef, values: FormValues): Record<string, unknown> {
-  const args: Record<string, unknown> = {};
-  for (const f of def.fields) {
-    const raw = values[f.key];
-    if (raw === undefined) continue;
-    const v = coerceField(f, raw);
-    if (v !== undefined) args[f.key] = v;
-  }
-  return args;
-}
-
-/** Validates a form against the catalogue: the typed args, or the reason they are refused. */
-export function validateForm(
-  target: CommandTarget,
-  command: string,
-  values: FormValues,
-): { ok: true; args: Record<string, unknown> } | { ok: false; reason: string } {
-  const def = findCommand(target, command);
-  if (!def) return { ok: false, reason: `unknown command ${command}` };
-  const r = checkCommand(target, command, argsFromForm(def, values));
-  return r.ok ? { ok: true, args: r.args } : { ok: false, reason: r.reason };
+/** Validates a form against a target's catalogue: the typed args, or the reason they are refused. */
+export function validateForm(target: CommandTarget, command: string, values: FormValues): FormCheck {
+  return validateCommand(target, CATALOGUE[target] ?? [], command, values);
 }
 
 /** A config value as text for a table cell. */
