@@ -8,6 +8,7 @@ import { ContractError, type Handlers } from '../../src-shared/contract';
 import { encodeCommand } from '../../src-shared/families';
 import type { DetectorRow } from '../../src-shared/contract/range';
 import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
+import type { RawSample } from '../store/store';
 import { DetectionService } from './detection';
 import { ExportService } from './exports';
 import { newId, RangeRepo } from './repo';
@@ -200,14 +201,10 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
   };
 
   const sampleRows = (since: number) => {
-    const stmt = db.prepare(
-      // received_at bounds the scan (it is the indexed, append-only column); ts picks the samples.
-      'SELECT sensor_id, ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? AND ts >= ? ORDER BY ts LIMIT 200000',
-    );
-    const out: { sensor_id: string; ts: number; x: number; y: number; z: number }[] = [];
+    const out: RawSample[] = [];
     for (const id of detection.sensorIds()) {
       if (!detection.hasBaseline(id)) continue;
-      for (const r of stmt.all(since - 60_000, id, since) as typeof out) out.push(r);
+      for (const r of ctx.store.rawSamplesSince(id, since)) out.push(r);
     }
     return out;
   };
@@ -218,8 +215,7 @@ export const rangeModule: ModuleFactory = (ctx): CoreModule => {
     contractRoutes: rangeContractRoutes,
     routes: (app) => rangeRoutes(app, handlers),
     start() {
-      const latest = (db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
-      runs.loadCursor(latest);
+      runs.loadCursor(ctx.store.lastEventId());
       // Catch up and subscribe in the same synchronous turn: no batch can fall in between.
       replayEvents();
       runs.replaySamples(sampleRows);

@@ -44,6 +44,14 @@ export type StoreItem =
   /** An empty retained publish: MQTT's way to clear a topic's retained message. */
   | { type: 'clear-retained'; topic: string; receivedAt: number };
 
+export interface RawSample {
+  sensor_id: string;
+  ts: number;
+  x: number;
+  y: number;
+  z: number;
+}
+
 export interface ItemOutcome {
   duplicate: boolean;
   events: MarshalEvent[];
@@ -472,6 +480,24 @@ export class Store {
     return (this.db.prepare(sql).all(...args, q.limit) as EventRow[]).map((r) =>
       rowToEvent(r, this.rangePrefix),
     );
+  }
+
+  /** The id of the newest stored event (0 when there is none). */
+  lastEventId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').get() as { id: number }).id;
+  }
+
+  /**
+   * Raw samples of one sensor stamped at or after `sinceTs`, oldest first (at most 200,000). The
+   * receive time bounds the scan (the indexed, append-only column): a minute of clock skew is
+   * allowed for.
+   */
+  rawSamplesSince(sensorId: string, sinceTs: number): RawSample[] {
+    return this.db
+      .prepare(
+        'SELECT sensor_id, ts, x, y, z FROM samples WHERE received_at >= ? AND sensor_id = ? AND ts >= ? ORDER BY ts LIMIT 200000',
+      )
+      .all(sinceTs - 60_000, sensorId, sinceTs) as RawSample[];
   }
 
   /** Events after an id, oldest first, of the given kinds: a capability catching up after a restart. */
