@@ -1,0 +1,64 @@
+/**
+ * The karting capability: circuits, one live timing feed connection per circuit (Apex Timing grid
+ * feed or RMonitor), its laps, pits, flags and sessions stored as events with every raw unit, the
+ * standings, and the karting app's backend (contracts/karting.md), also on `--karting-port`.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyWebsocket from '@fastify/websocket';
+import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
+import { KARTING_MIGRATIONS } from './migrations';
+import { registerAppRoutes, registerOwnRoutes } from './routes';
+import { KartingService } from './service';
+import { SpectatorPage } from './spectator';
+
+/** Tuning knobs for tests and odd tracks (a feed that idles longer than a minute and a half). */
+function envMs(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+}
+
+export const kartingModule: ModuleFactory = (ctx) => {
+  const svc = new KartingService(ctx.store.db, (events, topic) => ctx.record(events, topic), {
+    silenceMs: envMs('MARSHAL_KARTING_WATCHDOG_MS', 90_000),
+    sessionSilenceMs: envMs('MARSHAL_KARTING_SESSION_SILENCE_MS', 30 * 60_000),
+    backoffBaseMs: envMs('MARSHAL_KARTING_BACKOFF_MS', 1000),
+    backoffCapMs: envMs('MARSHAL_KARTING_BACKOFF_CAP_MS', 60_000),
+  });
+  const spectator = new SpectatorPage();
+  let second: FastifyInstance | null = null;
+  let secondUrl: string | null = null;
+
+  const module: CoreModule = {
+    name: 'karting',
+    routes: async (app) => {
+      await registerAppRoutes(app, svc, { standalone: false });
+      registerOwnRoutes(app, svc, ctx.config.lan, spectator);
+    },
+    async start() {
+      svc.start();
+      const port = ctx.config.kartingPort;
+      if (port === undefined) return;
+      second = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+      await second.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+      await registerAppRoutes(second, svc, { standalone: true });
+      const host = ctx.config.lan ? '0.0.0.0' : '127.0.0.1';
+      await second.listen({ port, host });
+      const addr = second.server.address();
+      const bound = typeof addr === 'object' && addr ? addr.port : port;
+      secondUrl = `http://127.0.0.1:${bound}`;
+    },
+    async stop() {
+      svc.stop();
+      await second?.close();
+      second = null;
+    },
+    urls: () => (secondUrl ? [`karting: ${secondUrl}`] : []),
+  };
+  return module;
+};
+
+export const kartingPlugin: Plugin = {
+  name: 'karting',
+  migrations: KARTING_MIGRATIONS,
+  create: kartingModule,
+};
