@@ -179,6 +179,20 @@ export class KartingRepo {
       .all(circuitId, beforeMs, limit) as { received_at: number; data: string }[];
   }
 
+  /** Stored raw units in arrival order, a page at a time (`after` = the last id seen). */
+  rawPage(circuitId: string, after: number, limit: number) {
+    return this.db
+      .prepare(
+        'SELECT id, received_at, session_id, data FROM karting_raw WHERE circuit_id = ? AND id > ? ORDER BY id LIMIT ?',
+      )
+      .all(circuitId, after, limit) as {
+      id: number;
+      received_at: number;
+      session_id: string | null;
+      data: string;
+    }[];
+  }
+
   rawCount(circuitId?: string): number {
     const r = (
       circuitId

@@ -193,7 +193,7 @@ function send(reply: FastifyReply, err: unknown) {
 function intParam(q: Query, name: string, fallback: number, max: number): number {
   const v = q[name];
   if (v === undefined || v === '') return fallback;
-  if (!/^\d{1,9}$/.test(v) || Number(v) < 1 || Number(v) > max)
+  if (!/^\d{1,15}$/.test(v) || Number(v) < 1 || Number(v) > max)
     throw new ContractError(`${name} must be a whole number from 1 to ${max}`);
   return Number(v);
 }
@@ -310,6 +310,39 @@ export function registerOwnRoutes(
     } catch (err) {
       return send(reply, err);
     }
+  });
+
+  // Every raw unit with its receive time; `.jsonl` is a recording `--replay` plays back.
+  app.get<{ Querystring: Query }>('/api/karting/raw', async (req, reply) => {
+    try {
+      if (!req.query.circuit) throw new ContractError('circuit is required');
+      const after = Number(req.query.after ?? 0);
+      if (!Number.isSafeInteger(after) || after < 0)
+        throw new ContractError('after must be a cursor from a previous page');
+      const rows = svc.repo.rawPage(req.query.circuit, after, intParam(req.query, 'limit', 1000, 100_000));
+      return {
+        raw: rows.map((r) => ({ ...r, received_at: new Date(r.received_at).toISOString() })),
+        next: rows.length ? String(rows.at(-1)!.id) : null,
+      };
+    } catch (err) {
+      return send(reply, err);
+    }
+  });
+
+  app.get<{ Querystring: Query }>('/api/karting/raw.jsonl', async (req, reply) => {
+    if (!req.query.circuit) return reply.code(400).send({ error: 'circuit is required' });
+    let out = '';
+    let after = 0;
+    for (;;) {
+      const rows = svc.repo.rawPage(req.query.circuit, after, 5000);
+      for (const r of rows) out += `${JSON.stringify({ t: r.received_at, raw: r.data })}\n`;
+      if (rows.length < 5000) break;
+      after = rows.at(-1)!.id;
+    }
+    return reply
+      .type('application/x-ndjson; charset=utf-8')
+      .header('Content-Disposition', `attachment; filename="${req.query.circuit}.ndjson"`)
+      .send(out);
   });
 
   app.get<{ Querystring: Query }>('/api/export/laps.csv', async (req, reply) => {

@@ -85,6 +85,13 @@ describe('Apex laps', () => {
     expect(a.events[0]!.data.dedup_key).not.toBe(b.events[0]!.data.dedup_key);
   });
 
+  it('two crossings of one row received in the same millisecond are two laps', () => {
+    const feed = started();
+    const a = laps(feed.push('r5001c6|tn|1:04.700\n', 2000).events)[0]!;
+    const b = laps(feed.push('r5001c6|tn|1:04.800\n', 2000).events)[0]!;
+    expect(a.data.dedup_key).not.toBe(b.data.dedup_key);
+  });
+
   it('reads every real lap-time form', () => {
     const feed = started();
     const ms = ['1:04.500', '59.123', '1:00.6'].map(

@@ -422,7 +422,7 @@ export class ApexFeed implements TimingFeed {
           personal_best: personal,
           overall_best: overall,
           in_pit: e.in_pit,
-          dedup_key: `karting:${this.circuitId}:${this.session.id}:lap:${rowId}:${t}`,
+          dedup_key: `karting:${this.circuitId}:${this.session.id}:lap:${rowId}:${t}:${number}`,
         },
       });
     }
