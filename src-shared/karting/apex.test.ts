@@ -111,6 +111,13 @@ describe('Apex laps', () => {
     expect(feed.snapshot().best_lap_row).toBe('5002');
   });
 
+  it('a crossing whose message also carries the leader lap counter is one lap, not two', () => {
+    const feed = started();
+    const l = laps(feed.push('r5001c6|tn|1:04.700\nr5001c8|in|Tour 4\nr5001|*|64000|\n', 2000).events);
+    expect(l[0]!.data.lap).toBe(4);
+    expect(feed.snapshot().entries.find((e) => e.row_id === '5001')!.laps).toBe(4);
+  });
+
   it('uses the leader gap cell as a lap counter and laps down for the others', () => {
     const feed = started();
     feed.push('r5001c8|in|Tour 9\nr5003c8|in|2 Tours\n', 2000);

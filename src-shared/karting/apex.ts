@@ -292,11 +292,20 @@ export class ApexFeed implements TimingFeed {
         this.noteEntry(e, t, out);
         break;
       default:
-        this.applySemantic(e, col.sem, cls, value, t, out);
+        this.applySemantic(e, col.sem, cls, value, t, out, lapCounts);
     }
   }
 
-  private applySemantic(e: BoardEntry, sem: string, cls: string, value: string, t: number, out: PushResult) {
+  /** `lapCounts` collects lap counters seen in this message; without it they apply at once. */
+  private applySemantic(
+    e: BoardEntry,
+    sem: string,
+    cls: string,
+    value: string,
+    t: number,
+    out: PushResult,
+    lapCounts?: Map<string, number>,
+  ) {
     switch (sem) {
       case 'rk': {
         const p = Number(value);
@@ -324,7 +333,10 @@ export class ApexFeed implements TimingFeed {
         if ('leader_lap' in g) {
           e.gap_ms = 0;
           e.gap_laps = 0;
-          if (g.leader_lap > e.laps) e.laps = g.leader_lap;
+          // The leader's gap cell counts its laps; the laps column, where there is one, wins.
+          if (lapCounts) {
+            if (!lapCounts.has(e.row_id)) lapCounts.set(e.row_id, g.leader_lap);
+          } else if (g.leader_lap > e.laps) e.laps = g.leader_lap;
         } else if ('laps_down' in g) {
           e.gap_laps = g.laps_down;
           e.gap_ms = null;
@@ -426,7 +438,10 @@ export class ApexFeed implements TimingFeed {
         },
       });
     }
-    for (const [rowId, n] of counts) if (!laps.has(rowId)) this.entry(rowId).laps = Math.max(n, 0);
+    for (const [rowId, n] of counts) {
+      const e = this.entry(rowId);
+      if (!laps.has(rowId) && n > e.laps) e.laps = n;
+    }
   }
 
   private entry(rowId: string): BoardEntry {

@@ -117,6 +117,13 @@ describe('RMonitor race', () => {
     ]);
   });
 
+  it('a standings record counting a lap before its passing arrives does not skip a lap number', () => {
+    const { events } = feedAt([...RACE, '$G,1,"9",3,"00:02:50.000"', '$J,"9","00:00:54.500","00:02:50.000"']);
+    expect(events.filter((e) => e.kind === 'lap' && e.data.row_id === '9').map((e) => e.data.lap)).toEqual([
+      1, 2, 3,
+    ]);
+  });
+
   it('a passing repeated verbatim is one lap', () => {
     const { events } = feedAt([...RACE, '$J,"9","00:00:54.500","00:01:55.500"']);
     expect(events.filter((e) => e.kind === 'lap' && e.data.row_id === '9')).toHaveLength(2);

@@ -116,6 +116,7 @@ export class RMonitorFeed implements TimingFeed {
   private entryKeys = new Map<string, string>();
   /** Total times of passings already counted, per entry (a repeated `$J` is one lap). */
   private passings = new Map<string, Set<number>>();
+  private lapNumbers = new Map<string, number>();
   readonly settings = new Map<string, string>();
   foreign = 0;
   resets = 0;
@@ -290,7 +291,11 @@ export class RMonitorFeed implements TimingFeed {
       this.markDelta(e, out);
       return;
     }
-    e.laps += 1;
+    // Passings number the laps; a `$G` count seen before the first passing places a late joiner.
+    const prev = this.lapNumbers.get(reg);
+    const lap = prev === undefined ? e.laps + 1 : prev + 1;
+    this.lapNumbers.set(reg, lap);
+    e.laps = Math.max(e.laps, lap);
     e.last_lap_ms = lapMs;
     e.last_lap_raw = formatLapMs(lapMs);
     const personal = e.best_lap_ms === null || lapMs <= e.best_lap_ms;
@@ -311,7 +316,7 @@ export class RMonitorFeed implements TimingFeed {
         row_id: reg,
         kart: e.kart,
         name: e.name,
-        lap: e.laps,
+        lap,
         lap_ms: lapMs,
         lap_raw: e.last_lap_raw,
         total_ms: totalMs,
@@ -397,6 +402,7 @@ export class RMonitorFeed implements TimingFeed {
     }
     this.entryKeys = new Map();
     this.passings = new Map();
+    this.lapNumbers = new Map();
     this.bestMs = null;
     this.bestRow = null;
     out.replaced = true;
