@@ -142,6 +142,24 @@ describe('Apex entries and sessions', () => {
     expect(l.data).toMatchObject({ kart: '47', lap: 5 });
   });
 
+  it('a row going back to an earlier kart number is not announced twice', () => {
+    const feed = started();
+    const entries = ['r5001c4|no1|47\n', 'r5001c4|no1|36\n', 'r5001c4|no1|47\n'].flatMap((m, i) =>
+      feed
+        .push(m, 2000 + i)
+        .events.filter((e) => e.kind === 'karting.entry')
+        .map((e) => e.data.kart),
+    );
+    expect(entries).toEqual(['47', '36']);
+  });
+
+  it('a last-lap cell re-sent with another class in the same message is one lap', () => {
+    const feed = started();
+    expect(
+      laps(feed.push('r5001c6|tb|1:03.100\nr5001|*|63100|\nr5001c6|in|1:03.100\n', 2000).events),
+    ).toHaveLength(1);
+  });
+
   it('separates team and driver in the alternating cell', () => {
     const feed = started();
     const r = feed.push('r5001c5|drteam|DUPONT Marie [0:12]\n', 2000);

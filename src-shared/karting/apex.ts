@@ -139,7 +139,7 @@ export class ApexFeed implements TimingFeed {
   private lastMs: number | null = null;
   private bestMs: number | null = null;
   private bestRow: string | null = null;
-  private entryKeys = new Map<string, string>();
+  private entryKeys = new Set<string>();
   foreign = 0;
 
   constructor(opts: ApexFeedOptions) {
@@ -453,9 +453,10 @@ export class ApexFeed implements TimingFeed {
   /** One `karting.entry` event per (session, row, kart, name) the board shows. */
   private noteEntry(e: BoardEntry, t: number, out: PushResult) {
     if (!this.session || (!e.kart && !e.name)) return;
-    const sig = `${e.kart}\u0000${e.name}`;
-    if (this.entryKeys.get(e.row_id) === sig) return;
-    this.entryKeys.set(e.row_id, sig);
+    // A row may go back to a kart number or name it had (31 → 47 → 36 → 47): one event each.
+    const sig = `${e.row_id}\u0000${e.kart}\u0000${e.name}`;
+    if (this.entryKeys.has(sig)) return;
+    this.entryKeys.add(sig);
     out.events.push({
       kind: 'karting.entry',
       ts: t,
@@ -567,7 +568,7 @@ export class ApexFeed implements TimingFeed {
     const id = sessionId('apex', t);
     this.session = { id, type, name: this.lastTitle, started_ms: t };
     this.entries = new Map();
-    this.entryKeys = new Map();
+    this.entryKeys = new Set();
     this.bestMs = null;
     this.bestRow = null;
     out.events.push({

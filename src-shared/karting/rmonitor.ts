@@ -113,7 +113,7 @@ export class RMonitorFeed implements TimingFeed {
   private lastMs: number | null = null;
   private bestMs: number | null = null;
   private bestRow: string | null = null;
-  private entryKeys = new Map<string, string>();
+  private entryKeys = new Set<string>();
   /** Total times of passings already counted, per entry (a repeated `$J` is one lap). */
   private passings = new Map<string, Set<number>>();
   private lapNumbers = new Map<string, number>();
@@ -357,8 +357,8 @@ export class RMonitorFeed implements TimingFeed {
     if (this.session) {
       const parts = [e.kart, e.name, e.transponder ?? ''];
       const sig = parts.join('\u0000');
-      if (this.entryKeys.get(reg) !== sig) {
-        this.entryKeys.set(reg, sig);
+      if (!this.entryKeys.has(`${reg}\u0000${sig}`)) {
+        this.entryKeys.add(`${reg}\u0000${sig}`);
         out.events.push({
           kind: 'karting.entry',
           ts: t,
@@ -400,7 +400,7 @@ export class RMonitorFeed implements TimingFeed {
         transponder: e.transponder,
       });
     }
-    this.entryKeys = new Map();
+    this.entryKeys = new Set();
     this.passings = new Map();
     this.lapNumbers = new Map();
     this.bestMs = null;
