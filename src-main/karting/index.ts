@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyWebsocket from '@fastify/websocket';
+import { ContractError, type Handlers } from '../../src-shared/contract';
 import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { KARTING_MIGRATIONS } from './migrations';
 import { registerAppRoutes, registerOwnRoutes } from './routes';
@@ -28,8 +29,44 @@ export const kartingModule: ModuleFactory = (ctx) => {
   let second: FastifyInstance | null = null;
   let secondUrl: string | null = null;
 
+  const handlers: Partial<Handlers> = {
+    'karting.circuits': () => ({ circuits: svc.repo.circuits().map((c) => svc.circuitRow(c)) }),
+    'karting.circuit.put': (req) => {
+      const c = svc.put(req.id, {
+        nom: req.nom,
+        wssUrl: req.wssUrl,
+        liveTimingUrl: req.liveTimingUrl,
+        protocol: req.protocol,
+        ...(req.labels ?? {}),
+      });
+      return { circuit: svc.circuitRow(c) };
+    },
+    'karting.circuit.delete': (req) => {
+      if (!svc.remove(req.id)) throw new ContractError(`no circuit ${req.id}`, 404);
+      return { deleted: req.id };
+    },
+    'karting.capture': (req) => {
+      if (req.action === 'start') svc.startTiming(req.id, 'operator');
+      else svc.stopTiming(req.id, 'operator');
+      return svc.collectorStatus(svc.runtime(req.id)!);
+    },
+    'karting.status': (req) => {
+      const rt = svc.runtime(req.id);
+      if (!rt) throw new ContractError(`no circuit ${req.id}`, 404);
+      return svc.collectorStatus(rt);
+    },
+    'karting.standings': (req) => {
+      const id =
+        req?.circuit ??
+        svc.repo.circuits().find((c) => svc.runtime(c.id)!.isRunning())?.id ??
+        svc.repo.circuits()[0]?.id;
+      return id ? svc.standings(id) : null;
+    },
+  };
+
   const module: CoreModule = {
     name: 'karting',
+    handlers,
     routes: async (app) => {
       await registerAppRoutes(app, svc, { standalone: false });
       registerOwnRoutes(app, svc, ctx.config.lan, spectator);

@@ -213,16 +213,7 @@ export function registerOwnRoutes(
   };
 
   app.get('/api/circuits', async () => ({
-    circuits: svc.repo.circuits().map((c) => {
-      const rt = svc.runtime(c.id)!;
-      return {
-        ...circuitDoc(c),
-        capture: [...rt.owners],
-        state: rt.feedStatus()?.state ?? 'stopped',
-        protocol_detected: rt.protocol,
-        clients: rt.hub.size,
-      };
-    }),
+    circuits: svc.repo.circuits().map((c) => ({ ...circuitDoc(c), ...svc.circuitRow(c) })),
   }));
 
   app.put<{ Params: { id: string }; Body: CircuitInput }>(

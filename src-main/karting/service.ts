@@ -191,6 +191,23 @@ export class KartingService {
     return standingsOf(id, rt.snapshot(), rt);
   }
 
+  /** A circuit as Marshal's own API and the view list it. */
+  circuitRow(c: Circuit) {
+    const rt = this.runtime(c.id)!;
+    return {
+      id: c.id,
+      nom: c.nom,
+      wssUrl: c.wssUrl,
+      liveTimingUrl: c.liveTimingUrl,
+      protocol: c.protocol,
+      labels: c.labels,
+      capture: [...rt.owners],
+      state: rt.feedStatus()?.state ?? 'stopped',
+      protocol_detected: rt.protocol,
+      clients: rt.hub.size,
+    };
+  }
+
   collectorStatus(rt: CircuitRuntime) {
     const st = rt.feedStatus();
     return {
