@@ -90,6 +90,16 @@ export const kartingModule: ModuleFactory = (ctx) => {
       second = null;
     },
     urls: () => (secondUrl ? [`karting: ${secondUrl}`] : []),
+    health(h) {
+      let running = 0;
+      let connected = 0;
+      for (const rt of svc.runtimesList()) {
+        if (!rt.isRunning()) continue;
+        running++;
+        if (rt.isConnected()) connected++;
+      }
+      h.feeds = { state: connected < running ? 'degraded' : 'up', running, connected };
+    },
   };
   return module;
 };

@@ -192,6 +192,8 @@ describe('the karting app against --karting-port', () => {
     expect((col.log as unknown[]).length).toBeGreaterThan(0);
     expect(apex.maxConcurrent).toBe(1);
     expect(apex.received).toEqual([]);
+    const health = await json(`${serve.httpUrl}/api/health`);
+    expect(health.body.feeds).toMatchObject({ state: 'up', running: 1, connected: 1 });
   });
 
   it("the app's stop ends only what the app started", async () => {
