@@ -193,6 +193,22 @@ export class KartingRepo {
     }[];
   }
 
+  /** Newest raw units first (the original's `GET /circuits/{id}/data`). */
+  rawNewest(circuitId: string, limit: number) {
+    return this.db
+      .prepare('SELECT id, received_at, data FROM karting_raw WHERE circuit_id = ? ORDER BY id DESC LIMIT ?')
+      .all(circuitId, limit) as { id: number; received_at: number; data: string }[];
+  }
+
+  rawStats(circuitId: string, sinceMs: number): { total: number; recent: number; latest: number | null } {
+    return this.db
+      .prepare(
+        `SELECT COUNT(*) AS total, COALESCE(SUM(received_at >= ?), 0) AS recent, MAX(received_at) AS latest
+         FROM karting_raw WHERE circuit_id = ?`,
+      )
+      .get(sinceMs, circuitId) as { total: number; recent: number; latest: number | null };
+  }
+
   rawCount(circuitId?: string): number {
     const r = (
       circuitId

@@ -44,6 +44,9 @@ export const APP_PATHS = [
   '/circuits/:id/start-timing',
   '/circuits/:id/stop-timing',
   '/circuits/:id/live',
+  '/circuits/:id/data',
+  '/circuits/:id/statistics',
+  '/circuits/:id/logs',
 ];
 
 /** The original's `/health` body (product.md merges it with Marshal's `{"ok": true}`). */
@@ -111,6 +114,57 @@ export async function registerAppRoutes(
         connected_clients: rt.hub.size,
         timestamp: naiveUtc(),
       };
+    });
+
+    // Scripts' routes of the original, now with what was captured (the original's were always empty).
+    scope.get<{ Params: { id: string }; Querystring: Query }>('/circuits/:id/data', async (req, reply) => {
+      const rt = svc.runtime(req.params.id.trim());
+      if (!rt) return detail(reply, 404, 'Circuit not found');
+      const limit = Number(req.query.limit ?? 100);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+        return detail(reply, 422, 'limit must be a whole number from 1 to 10000');
+      return svc.repo.rawNewest(rt.circuit.id, limit).map((r) => ({
+        id: r.id,
+        circuit_id: rt.circuit.id,
+        timestamp: naiveUtc(r.received_at),
+        data_type: rt.protocol ?? 'unknown',
+        mapped_data: {},
+        raw_data: { message: r.data },
+        source_url: rt.circuit.wssUrl,
+      }));
+    });
+
+    scope.get<{ Params: { id: string } }>('/circuits/:id/statistics', async (req, reply) => {
+      const rt = svc.runtime(req.params.id.trim());
+      if (!rt) return detail(reply, 404, 'Circuit not found');
+      const st = svc.repo.rawStats(rt.circuit.id, Date.now() - 24 * 3600_000);
+      return {
+        circuit_id: rt.circuit.id,
+        total_records: st.total,
+        recent_records_24h: st.recent,
+        latest_data_timestamp: st.latest === null ? null : naiveUtc(st.latest),
+        is_active: rt.isConnected(),
+      };
+    });
+
+    scope.get<{ Params: { id: string }; Querystring: Query }>('/circuits/:id/logs', async (req, reply) => {
+      const rt = svc.runtime(req.params.id.trim());
+      if (!rt) return detail(reply, 404, 'Circuit not found');
+      const limit = Number(req.query.limit ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        return detail(reply, 422, 'limit must be a whole number from 1 to 1000');
+      const log = rt.log();
+      return log
+        .map((l, i) => ({
+          id: i + 1,
+          circuit_id: rt.circuit.id,
+          event_type: l.event,
+          timestamp: naiveUtc(l.ts),
+          message: l.detail ?? l.event,
+          details: {},
+        }))
+        .reverse()
+        .slice(0, limit);
     });
 
     scope.get('/status', async () => {

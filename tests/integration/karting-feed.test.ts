@@ -192,6 +192,15 @@ describe('the karting app against --karting-port', () => {
     expect((col.log as unknown[]).length).toBeGreaterThan(0);
     expect(apex.maxConcurrent).toBe(1);
     expect(apex.received).toEqual([]);
+    const data = await json(`${kartingUrl}/circuits/vRHwx826i4wRXMGpRzVY/data?limit=2`);
+    expect(data.body).toHaveLength(2);
+    const logs = await json(`${kartingUrl}/circuits/vRHwx826i4wRXMGpRzVY/logs`);
+    expect((logs.body as unknown as { event_type: string }[]).some((l) => l.event_type === 'silent')).toBe(
+      true,
+    );
+    const stats = await json(`${kartingUrl}/circuits/vRHwx826i4wRXMGpRzVY/statistics`);
+    expect(stats.body).toMatchObject({ circuit_id: 'vRHwx826i4wRXMGpRzVY', is_active: true });
+    expect(stats.body.total_records as number).toBeGreaterThan(2);
     const health = await json(`${serve.httpUrl}/api/health`);
     expect(health.body.feeds).toMatchObject({ state: 'up', running: 1, connected: 1 });
   });
