@@ -9,8 +9,12 @@ function copySpectator(): Plugin {
   return {
     name: 'marshal-copy-spectator',
     apply: 'build',
-    closeBundle: () =>
-      cpSync(resolve('src-main/games/spectator'), resolve('out/main/spectator'), { recursive: true }),
+    closeBundle: () => {
+      cpSync(resolve('src-main/games/spectator'), resolve('out/main/spectator'), { recursive: true });
+      cpSync(resolve('src-main/karting/spectator'), resolve('out/main/karting-spectator'), {
+        recursive: true,
+      });
+    },
   };
 }
 

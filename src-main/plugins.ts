@@ -7,6 +7,13 @@ import type { Plugin } from './core/module';
 import { bridgesPlugin } from './bridges';
 import { commandsPlugin } from './commands';
 import { gamesPlugin } from './games';
+import { kartingPlugin } from './karting';
 import { rangePlugin } from './range';
 
-export const PLUGINS: readonly Plugin[] = [gamesPlugin, commandsPlugin, bridgesPlugin, rangePlugin];
+export const PLUGINS: readonly Plugin[] = [
+  gamesPlugin,
+  commandsPlugin,
+  bridgesPlugin,
+  rangePlugin,
+  kartingPlugin,
+];

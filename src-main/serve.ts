@@ -63,6 +63,7 @@ async function main(): Promise<void> {
   // Ready only now: a supervisor may signal the moment it sees the URLs.
   for (const url of core.mqttUrls()) process.stdout.write(`${url}\n`);
   for (const url of host.urls) process.stdout.write(`${url}\n`);
+  for (const m of core.modules) for (const line of m.urls?.() ?? []) process.stdout.write(`${line}\n`);
   process.stderr.write(
     `marshal: data in ${config.dataDir}${config.lan ? ' (LAN mode: devices need credentials)' : ''}\n`,
   );

@@ -37,7 +37,7 @@ export const ZONES = [
     // Its own folder, the core it plugs into, the store's API and the pure layer; never another
     // capability, the host, the simulator or electron.
     allow: (file) => [`src-main/${file.split('/')[1]}/`, ...CORE, 'src-main/store/', 'src-shared/'],
-    packages: [NODE, 'fastify', 'better-sqlite3', 'serialport', 'dbus-next', 'ws'],
+    packages: [NODE, 'fastify', '@fastify/websocket', 'better-sqlite3', 'serialport', 'dbus-next', 'ws'],
   },
   {
     name: 'host',

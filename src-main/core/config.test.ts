@@ -16,6 +16,12 @@ describe('resolveConfig', () => {
       maxPayloadBytes: 262144,
     });
   });
+  it('serves the karting app on a second port only when asked', () => {
+    expect(resolveConfig({ ...base, argv: [] }).kartingPort).toBeUndefined();
+    expect(resolveConfig({ ...base, argv: ['--karting-port', '8001'] }).kartingPort).toBe(8001);
+    expect(resolveConfig({ ...base, argv: ['--karting-port', '0'] }).kartingPort).toBe(0);
+    expect(() => resolveConfig({ ...base, argv: ['--karting-port', '70000'] })).toThrow(ConfigError);
+  });
   it('takes flags over the environment', () => {
     const c = resolveConfig({
       argv: ['--data-dir', '/tmp/a', '--mqtt-port', '0', '--http-port', '0', '--lan'],

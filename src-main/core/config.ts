@@ -32,6 +32,7 @@ const options = {
   'max-payload-bytes': { type: 'string' },
   'raw-retention-minutes': { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
+  'karting-port': { type: 'string' },
 } as const;
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -114,5 +115,7 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
     maxPayloadBytes: positive(values['max-payload-bytes'], '--max-payload-bytes', 256 * 1024),
     rawRetentionMs: positive(values['raw-retention-minutes'], '--raw-retention-minutes', 60) * 60_000,
     neurogameApiKey: env.NEUROGAME_API_KEY || 'dev-key-change-me',
+    kartingPort:
+      values['karting-port'] === undefined ? undefined : port(values['karting-port'], '--karting-port', 8001),
   };
 }

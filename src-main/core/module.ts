@@ -58,6 +58,8 @@ export interface CoreModule {
   stats?(): Partial<Stats>;
   /** Patches the health snapshot (e.g. `bridges`, `sync`). */
   health?(h: HealthSnapshot): void;
+  /** Further listeners it opened, as `label: URL` lines for serve's stdout. */
+  urls?(): string[];
 }
 
 export type ModuleFactory = (ctx: ModuleContext) => CoreModule;

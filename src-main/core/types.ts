@@ -22,6 +22,8 @@ export interface CoreConfig {
   /** Raw telemetry retention before downsampling, ms. */
   rawRetentionMs: number;
   neurogameApiKey: string;
+  /** The karting app's API on a second port as well (`--karting-port`; 0 picks a free one). */
+  kartingPort?: number;
 }
 
 /** The Node-side core, never importing electron; the desktop shell and `serve` both wire it. */

@@ -163,5 +163,11 @@ export function createPreloadApi(ipc: IpcRendererLike) {
     'bridges.gatt.agent': command('bridges.gatt.agent'),
     'bridges.gatt.reply': command('bridges.gatt.reply'),
     'bridges.gatt.events': command('bridges.gatt.events'),
+    'karting.circuits': command('karting.circuits'),
+    'karting.circuit.put': command('karting.circuit.put'),
+    'karting.circuit.delete': command('karting.circuit.delete'),
+    'karting.capture': command('karting.capture'),
+    'karting.status': command('karting.status'),
+    'karting.standings': command('karting.standings'),
   } satisfies PreloadApi;
 }

@@ -151,7 +151,19 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
       .send(original ? { detail: 'There was an error parsing the body', error: reason } : { error: reason });
   });
 
-  app.get('/health', async () => ({ ok: true, service: 'marshal', started_at: core.health().started_at }));
+  // Checked by the cognitive-task game and the karting app (a Flutter web app: CORS, and the
+  // original karting backend's fields).
+  app.get('/health', async (_req, reply) => {
+    reply.header('Access-Control-Allow-Origin', '*');
+    return {
+      ok: true,
+      status: 'healthy',
+      version: '1.0.0',
+      timestamp: new Date().toISOString().replace('Z', '000'),
+      service: 'marshal',
+      started_at: core.health().started_at,
+    };
+  });
   app.get('/api/health', async (_req, reply) => {
     const h = core.health();
     return reply

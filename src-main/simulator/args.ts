@@ -38,6 +38,9 @@ export function usage(): string {
     '  --events-url URL       where game clients POST events (default NEUROGAME_TELEMETRY_URL,',
     '                         else http://127.0.0.1:8000/v1/events; key NEUROGAME_TELEMETRY_API_KEY)',
     '  --quiet                no per-string lines (the summary is still printed)',
+    '  --scenario karting     serves an Apex-style WebSocket feed and an RMonitor TCP feed from a',
+    '                         race model, printing their URLs (--karts N, --speed X, --ws-port,',
+    '                         --tcp-port); --replay FILE [--speed X] [--loop] serves a recording',
     '  -h, --help             this text',
   ].join('\n');
 }

@@ -5,8 +5,11 @@
  */
 import { parseSimulatorArgs, usage, UsageError } from './args';
 import { runScenario, summaryLine, type RunningSimulation } from './run';
+import { isKartingInvocation, runKartingCli } from './scenarios/karting';
 
 async function main(): Promise<number> {
+  // Karting serves feeds (WebSocket and TCP) rather than publishing over MQTT.
+  if (isKartingInvocation(process.argv.slice(2))) return runKartingCli(process.argv.slice(2));
   let command;
   try {
     command = parseSimulatorArgs(process.argv.slice(2));

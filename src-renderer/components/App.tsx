@@ -11,6 +11,7 @@ import { RoView } from '../views/range/RoView';
 import { GamesView } from '../views/games/GamesView';
 import { GatewaysView } from '../views/games/GatewaysView';
 import { BridgesView } from '../views/bridges/BridgesView';
+import { KartingView } from '../views/karting/KartingView';
 import { WebBluetoothAgentHost } from '../views/bridges/WebBluetoothAgentHost';
 import { ConnectionBanner } from './ConnectionBanner';
 import { useApp } from './context';
@@ -30,6 +31,7 @@ const VIEW_COMPONENTS: Record<ViewName, () => React.JSX.Element> = {
   results: ResultsView,
   match: MatchView,
   bridges: BridgesView,
+  karting: KartingView,
 };
 
 function Nav({ view, onSelect }: { view: ViewName; onSelect: (v: ViewName) => void }) {

@@ -12,6 +12,7 @@ export const VIEW_LABELS: Record<ViewName, string> = {
   results: 'Results',
   match: 'Match',
   bridges: 'Bridges',
+  karting: 'Karting',
 };
 
 export function viewFromHash(hash: string): ViewName {

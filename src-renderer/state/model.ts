@@ -18,7 +18,17 @@ export const REJECTS_CAP = 500;
 export const TOASTS_CAP = 5;
 
 export type ViewName =
-  'live' | 'sensors' | 'devices' | 'monitor' | 'games' | 'gateways' | 'ro' | 'results' | 'match' | 'bridges';
+  | 'live'
+  | 'sensors'
+  | 'devices'
+  | 'monitor'
+  | 'games'
+  | 'gateways'
+  | 'ro'
+  | 'results'
+  | 'match'
+  | 'bridges'
+  | 'karting';
 export const VIEWS: readonly ViewName[] = [
   'live',
   'sensors',
@@ -30,6 +40,7 @@ export const VIEWS: readonly ViewName[] = [
   'results',
   'match',
   'bridges',
+  'karting',
 ];
 
 export interface MonitorEntry extends MonitorMessage {

@@ -29,6 +29,7 @@ import { rangeCommandSchemas, type RangeCommandMap, type RangePush } from './ran
 import { gamesCommandSchemas, type GamesCommandMap } from './games';
 import { devicesCommandSchemas, type CommandRecord, type DevicesCommandMap } from './devices';
 import { bridgesCommandSchemas, type BridgesCommandMap, type GattAgentRequest } from './bridges';
+import { kartingCommandSchemas, type KartingCommandMap } from './karting';
 
 const deviceId = z.string().regex(DEVICE_ID_PATTERN);
 const empty = z.object({}).strict().optional();
@@ -64,6 +65,7 @@ export const commandSchemas = {
   ...gamesCommandSchemas,
   ...devicesCommandSchemas,
   ...bridgesCommandSchemas,
+  ...kartingCommandSchemas,
 } satisfies Record<CommandName, z.ZodType>;
 
 type SpineSchemas = typeof spineCommandSchemas;
@@ -83,7 +85,13 @@ interface SpineCommandMap {
 }
 
 export interface CommandMap
-  extends SpineCommandMap, RangeCommandMap, GamesCommandMap, DevicesCommandMap, BridgesCommandMap {}
+  extends
+    SpineCommandMap,
+    RangeCommandMap,
+    GamesCommandMap,
+    DevicesCommandMap,
+    BridgesCommandMap,
+    KartingCommandMap {}
 
 // Every name in names.ts has a schema and a map entry, and nothing else does.
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;

@@ -57,6 +57,13 @@ export const COMMAND_NAMES = [
   'gateways.thresholds.set',
   'gateways.alerts.list',
   'gateways.alerts.ack',
+  // karting (contract/karting.ts)
+  'karting.circuits',
+  'karting.circuit.put',
+  'karting.circuit.delete',
+  'karting.capture',
+  'karting.status',
+  'karting.standings',
   // command panel and device management (contract/devices.ts)
   'commands.send',
   'commands.get',

@@ -19,6 +19,8 @@ export interface HealthSnapshot {
   ingest: IngestStats;
   bridges: { state: ComponentState; count: number };
   sync: { state: ComponentState; pending: number; last_sync: string | null };
+  /** Karting timing feeds: a running feed that is not connected makes it degraded, never down. */
+  feeds?: { state: ComponentState; running: number; connected: number };
 }
 
 export interface IngestStats {

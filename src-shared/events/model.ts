@@ -26,6 +26,8 @@ export const EVENT_KINDS = [
   'lap',
   'pit',
   'flag',
+  'karting.session',
+  'karting.entry',
 ] as const;
 
 export type EventKind = (typeof EVENT_KINDS)[number];
