@@ -168,9 +168,13 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
     const brokerState = broker.state();
     // A storage failure shows as degraded for a minute, not for the rest of the process's life.
     const storeOk = store.db.open && Date.now() - pipeline.lastFailureAt > 60_000;
+    const now = Date.now();
     const h: HealthSnapshot = {
       ok: false,
+      status: 'ok',
+      server_time: toIso(now),
       started_at: toIso(startedAt),
+      components: {},
       broker: {
         state: brokerState,
         mode: broker.mode,
@@ -197,15 +201,21 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
         rate_per_s: pipeline.rate(),
         seq_gaps: { gaps: gaps.gaps, missing: gaps.missing, recent: [...gaps.recent] },
       },
-      bridges: { state: 'up', count: 0 },
-      sync: { state: 'up', pending: 0, last_sync: null },
     };
+    // Capabilities add their components (bridges, feeds, sync…) as top-level fields.
     for (const m of modules) m.health?.(h);
-    h.ok =
-      brokerState === 'up' &&
-      h.store.state !== 'down' &&
-      h.bridges.state !== 'down' &&
-      h.sync.state !== 'down';
+    const record = h as unknown as Record<string, unknown>;
+    for (const [name, value] of Object.entries(record)) {
+      if (name === 'components' || !value || typeof value !== 'object') continue;
+      const state = (value as { state?: unknown }).state;
+      if (state === 'up' || state === 'degraded' || state === 'down')
+        h.components[name] = value as HealthSnapshot['components'][string];
+    }
+    // Only what stops ingest makes the console down; anything else failing degrades it.
+    const down = brokerState === 'down' || h.store.state === 'down';
+    const degraded = Object.values(h.components).some((c) => c.state !== 'up');
+    h.status = down ? 'down' : degraded ? 'degraded' : 'ok';
+    h.ok = !down;
     return h;
   };
 

@@ -61,6 +61,9 @@ function reject(id: number, reason = 'invalid json'): RejectRow {
 function health(rate = 10): HealthSnapshot {
   return {
     ok: true,
+    status: 'ok',
+    server_time: '2026-02-17T09:00:10.000Z',
+    components: {},
     started_at: '2026-02-17T09:00:00.000Z',
     broker: { state: 'up', mode: 'embedded', urls: ['mqtt://127.0.0.1:1883'], clients: 2, lan: false },
     store: { state: 'up', path: '/tmp/x.sqlite', size_bytes: 1000 },

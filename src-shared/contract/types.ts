@@ -2,9 +2,23 @@ import type { EventKind, MarshalEvent, SampleExtra, SampleTuple } from '../event
 
 export type ComponentState = 'up' | 'down' | 'starting' | 'degraded';
 
+export interface HealthComponent {
+  state: ComponentState;
+  [detail: string]: unknown;
+}
+
 export interface HealthSnapshot {
+  /** False only when the console cannot ingest: the broker or the store is down. */
   ok: boolean;
+  /** `down` when the broker or the store is down, `degraded` when any component is not up. */
+  status: 'ok' | 'degraded' | 'down';
+  server_time: string;
   started_at: string;
+  /**
+   * Every component by name: the spine's (broker, store) and those the capabilities contribute
+   * (bridges, feeds, sync…), the same objects as the top-level fields of the same name.
+   */
+  components: Record<string, HealthComponent>;
   broker: {
     state: ComponentState;
     mode: 'embedded' | 'external';
@@ -17,8 +31,8 @@ export interface HealthSnapshot {
   };
   store: { state: ComponentState; path: string; size_bytes: number; error?: string };
   ingest: IngestStats;
-  bridges: { state: ComponentState; count: number };
-  sync: { state: ComponentState; pending: number; last_sync: string | null };
+  bridges?: { state: ComponentState; count: number };
+  sync?: { state: ComponentState; pending: number; last_sync: string | null };
   /** Karting timing feeds: a running feed that is not connected makes it degraded, never down. */
   feeds?: { state: ComponentState; running: number; connected: number };
 }
