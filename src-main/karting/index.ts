@@ -69,7 +69,7 @@ export const kartingModule: ModuleFactory = (ctx) => {
     handlers,
     routes: async (app) => {
       await registerAppRoutes(app, svc, { standalone: false });
-      registerOwnRoutes(app, svc, ctx.config.lan, spectator);
+      registerOwnRoutes(app, svc, ctx.config, spectator);
     },
     async start() {
       svc.start();

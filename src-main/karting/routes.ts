@@ -18,14 +18,11 @@ import { ContractError } from '../../src-shared/contract';
 import { naiveUtc } from './live-hub';
 import { circuitDoc, type CircuitInput, type KartingService } from './service';
 import type { SpectatorPage } from './spectator';
+import { mutationGuard } from '../core/guard';
 
 type Query = Record<string, string | undefined>;
 
 const detail = (reply: FastifyReply, code: number, text: string) => reply.code(code).send({ detail: text });
-
-function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
-}
 
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',
@@ -256,15 +253,11 @@ function intParam(q: Query, name: string, fallback: number, max: number): number
 export function registerOwnRoutes(
   app: FastifyInstance,
   svc: KartingService,
-  lan: boolean,
+  config: { lan: boolean; dataDir: string },
   spectator: SpectatorPage,
 ): void {
-  // Changes come from this machine only in LAN mode (the operator's console).
-  const local = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (lan && !isLoopback(req.socket.remoteAddress))
-      return reply.code(403).send({ error: 'circuits are changed from the console machine only' });
-    return undefined;
-  };
+  // In LAN mode changes need the console machine or the API token, as every Marshal mutation.
+  const local = mutationGuard(config).preHandler;
 
   app.get('/api/circuits', async () => ({
     circuits: svc.repo.circuits().map((c) => ({ ...circuitDoc(c), ...svc.circuitRow(c) })),
