@@ -194,9 +194,6 @@ export const CABINET_COMMANDS: readonly CommandDef[] = [
   },
 ];
 
-const NAME = /^[A-Za-z0-9._:-]{1,64}$/;
-const NAME_HINT = 'letters, digits and . _ : - (1–64)';
-
 /**
  * What the M.A.S.H. gateway carries out: a relay by room and actuator, and its automation switch.
  * The choices are its relay map; anything else it drops without a word.
