@@ -64,7 +64,6 @@ class Gateway {
     readonly channel: Channel,
     readonly rng: Rng,
     zones: readonly [string, { temp: number; humidity: number; co2: number }][],
-    now: number,
   ) {
     this.zones = zones.map(([name, sp]) => makeZone(name, { ...sp }));
   }
@@ -92,13 +91,7 @@ class GatewayScenario implements Scenario {
     this.lastNow = ctx.createdMs;
     for (const g of GATEWAYS) {
       // The gateway sets no last will: a crash leaves its retained ONLINE behind.
-      const gw = new Gateway(
-        g.id,
-        ctx.channels.open(g.id),
-        ctx.rng.fork(`gateway:${g.id}`),
-        g.zones,
-        ctx.createdMs,
-      );
+      const gw = new Gateway(g.id, ctx.channels.open(g.id), ctx.rng.fork(`gateway:${g.id}`), g.zones);
       this.gateways.push(gw);
       gw.channel.subscribe?.(gw.topic('commands'), (_t, payload) => this.onCommand(gw, payload));
     }
