@@ -159,7 +159,8 @@ describe('CommandService', () => {
     commit(svc, [gatewayOnline('gw-1', false)]);
     const rec = svc.send({
       device_id: 'gw-1',
-      command: 'read_sensors',
+      command: 'set_auto_mode',
+      args: { enabled: true },
       who: 'api (127.0.0.1)',
       ttl_ms: 60_000,
     });
@@ -170,22 +171,71 @@ describe('CommandService', () => {
     commit(svc, [gatewayOnline('gw-1', true)]);
     expect(svc.get(rec.id)).toMatchObject({ state: 'sent', sent_at: new Date(T0 + 10_000).toISOString() });
     expect(published.map((p) => p.topic)).toEqual(['devices/gw-1/commands']);
-    expect(JSON.parse(published[0]!.payload)).toMatchObject({
-      id: rec.id,
-      command: 'read_sensors',
-      params: {},
-    });
+    expect(JSON.parse(published[0]!.payload)).toEqual({ command_type: 'set_auto_mode', enabled: true });
 
-    const late = svc.send({ device_id: 'gw-1', command: 'identify', who: 'operator', ttl_ms: 5000 });
+    const late = svc.send({
+      device_id: 'gw-1',
+      command: 'set_auto_mode',
+      args: { enabled: true },
+      who: 'operator',
+      ttl_ms: 5000,
+    });
     expect(late.state).toBe('sent');
     commit(svc, [gatewayOnline('gw-1', false)]);
-    const stale = svc.send({ device_id: 'gw-1', command: 'identify', who: 'operator', ttl_ms: 5000 });
+    const stale = svc.send({
+      device_id: 'gw-1',
+      command: 'set_auto_mode',
+      args: { enabled: true },
+      who: 'operator',
+      ttl_ms: 5000,
+    });
     expect(stale.state).toBe('queued');
     clock += 5000;
     svc.tick();
     expect(svc.get(stale.id)).toMatchObject({ state: 'expired', error: 'not delivered before it expired' });
     commit(svc, [gatewayOnline('gw-1', true)]);
     expect(svc.get(stale.id)!.state).toBe('expired');
+  });
+
+  it('acknowledges a gateway switch when the matching actuator state arrives, in the room it resolves', () => {
+    const svc = service();
+    commit(svc, [gatewayOnline('gw-1')]);
+    const state = (data: Record<string, unknown>, id = 'gw-1') =>
+      ev('actuator.state', id, `devices/${id}/actuator_states`, data);
+    const rec = svc.send({
+      device_id: 'gw-1',
+      command: 'set_actuator',
+      args: { room: 'spawning', actuator: 'mist_maker', state: 'on' },
+      who: 'operator',
+      timeout_ms: 10_000,
+    });
+    expect(JSON.parse(published[0]!.payload)).toMatchObject({
+      room: 'spawning',
+      actuator: 'mist_maker',
+      state: 'ON',
+    });
+    commit(svc, [
+      state({ room: 'fruiting', actuator: 'mist_maker', state: 'off' }),
+      state({ room: 'fruiting', actuator: 'led', state: 'on' }),
+      state({ room: 'fruiting', actuator: 'mist_maker', state: 'on' }, 'gw-2'),
+    ]);
+    expect(svc.get(rec.id)!.state).toBe('sent');
+    // The mist maker exists only in the fruiting room: that is where the gateway reports it.
+    commit(svc, [state({ room: 'fruiting', actuator: 'mist_maker', state: 'on' })]);
+    expect(svc.get(rec.id)!.state).toBe('acknowledged');
+
+    const exhaust = svc.send({
+      device_id: 'gw-1',
+      command: 'set_actuator',
+      args: { room: 'spawning', actuator: 'exhaust_fan', state: 'off' },
+      who: 'operator',
+      timeout_ms: 10_000,
+    });
+    commit(svc, [state({ room: 'fruiting', actuator: 'exhaust_fan', state: 'off' })]);
+    expect(svc.get(exhaust.id)!.state).toBe('sent');
+    clock += 10_000;
+    svc.tick();
+    expect(svc.get(exhaust.id)!.state).toBe('timed_out');
   });
 
   it('puts a command back in the queue when the broker does not take it', async () => {
@@ -236,7 +286,13 @@ describe('CommandService', () => {
     const svc = service();
     commit(svc, [cabinetOnline('unit-1'), gatewayOnline('unit-1')]);
     expect(() => svc.send({ device_id: 'unit-1', command: 'identify', who: 'x' })).toThrow(/give family/);
-    const rec = svc.send({ device_id: 'unit-1', family: 'gateway', command: 'identify', who: 'x' });
+    const rec = svc.send({
+      device_id: 'unit-1',
+      family: 'gateway',
+      command: 'set_auto_mode',
+      args: { enabled: true },
+      who: 'x',
+    });
     expect(rec).toMatchObject({ family: 'gateway', state: 'sent' });
     expect(published[0]!.topic).toBe('devices/unit-1/commands');
   });

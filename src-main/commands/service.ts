@@ -14,7 +14,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CommandTarget } from '../../src-shared/commands';
-import { ackTopicsFor, checkCommand, encodeCommand, targetFor } from '../../src-shared/families';
+import {
+  ackTopicsFor,
+  answersCommand,
+  checkCommand,
+  encodeCommand,
+  targetFor,
+} from '../../src-shared/families';
 import { ContractError } from '../../src-shared/contract';
 import type { CommandRecord, CommandSettings, CommandState } from '../../src-shared/contract/devices';
 import type { MarshalEvent } from '../../src-shared/events/model';
@@ -138,6 +144,7 @@ export class CommandService implements CommandsService {
     let alive: Set<string> | null = null;
     for (const e of events) {
       if (e.kind === 'command.ack') this.onAck(e);
+      else this.onAnswer(e);
       if (e.kind === 'device.status' && e.data.online === false) continue;
       (alive ??= new Set()).add(e.device_id);
     }
@@ -270,6 +277,19 @@ export class CommandService implements CommandsService {
           ? e.data.message
           : 'the device reported a failure';
     this.acknowledge(c, ok, ok ? null : reason, Date.parse(e.received_at) || this.now());
+  }
+
+  /**
+   * A device without acks answers with what it reports next: the oldest open command of that device
+   * the event answers is acknowledged (one report answers one command).
+   */
+  private onAnswer(e: MarshalEvent): void {
+    for (const c of this.open.values()) {
+      if (c.device_id !== e.device_id || (c.state !== 'sent' && c.state !== 'timed_out')) continue;
+      if (!answersCommand(c.target, e, c)) continue;
+      this.acknowledge(c, true, null, Date.parse(e.received_at) || this.now());
+      return;
+    }
   }
 
   private acknowledge(c: Cmd, ok: boolean, error: string | null, at: number): void {

@@ -7,7 +7,7 @@ import { parseGateway } from '../../src-shared/ingest/gateway';
 import type { MarshalEvent } from '../../src-shared/events/model';
 import { DeviceRegistry } from '../services/devices';
 import { Store } from '../store/store';
-import { CONSOLE_ALERTS_TOPIC, decimate, Gateways } from './gateways';
+import { CONSOLE_ALERTS_TOPIC, decimate, foldRepeats, Gateways } from './gateways';
 
 let dir: string;
 let store: Store;
@@ -156,5 +156,33 @@ describe('decimate', () => {
     expect(out.length).toBeLessThanOrEqual(100);
     expect(Math.max(...out.map((p) => p[1]))).toBe(2000);
     expect(out.every((p, i) => i === 0 || p[0] >= out[i - 1]![0])).toBe(true);
+  });
+});
+
+describe('foldRepeats: a gateway re-sending an open alert', () => {
+  const row = (id: number, ts: number, data: Record<string, unknown>) => ({
+    id,
+    device_id: 'gw-1',
+    ts,
+    data: JSON.stringify({ source: 'device', ...data }),
+    acknowledged_by: null,
+    acknowledged_at: null,
+    note: null,
+  });
+  it('folds repeats every 5 s into one alert, and a return after silence into a new one', () => {
+    const co2 = { alert_type: 'co2_high', zone: 'fruiting' };
+    const rows = [
+      ...Array.from({ length: 120 }, (_, i) => row(i + 1, i * 5000, co2)),
+      row(200, 119 * 5000 + 1000, { alert_type: 'humidity_low', zone: 'fruiting' }),
+      row(201, 119 * 5000 + 2000, { alert_type: 'co2_high', zone: 'spawning' }),
+      row(300, 119 * 5000 + 10 * 60_000, co2),
+    ];
+    const eps = foldRepeats(rows);
+    expect(eps.map((e) => [e.first.id, e.repeats])).toEqual([
+      [1, 120],
+      [200, 1],
+      [201, 1],
+      [300, 1],
+    ]);
   });
 });

@@ -67,6 +67,58 @@ function alertRow(r: AlertDbRow): AlertRow {
   };
 }
 
+/**
+ * A device that re-sends an open alert on every reading (the M.A.S.H. gateway: every 5 s, and never
+ * says it resolved) raises one alert: a repeat (same device, room and type) within this long of
+ * the previous message belongs to it. Longer silence means the condition cleared and came back.
+ */
+export const ALERT_REPEAT_GAP_MS = 60_000;
+/** How many stored alert messages the list folds (the newest). */
+const MAX_FOLDED = 100_000;
+
+interface Episode {
+  first: AlertDbRow;
+  last: AlertDbRow;
+  repeats: number;
+}
+
+/** Folds repeats of open device alerts (rows in id order) into one alert each. */
+export function foldRepeats(rows: readonly AlertDbRow[], gapMs = ALERT_REPEAT_GAP_MS): Episode[] {
+  const out: Episode[] = [];
+  const open = new Map<string, Episode>();
+  for (const r of rows) {
+    const d = JSON.parse(r.data) as Record<string, unknown>;
+    if (d.source === 'console') {
+      out.push({ first: r, last: r, repeats: 1 });
+      continue;
+    }
+    const key = [r.device_id, str(d.zone) ?? '', str(d.alert_type) ?? ''].join('\u0000');
+    const ep = open.get(key);
+    if (ep && r.ts - ep.last.ts <= gapMs && r.ts >= ep.first.ts - gapMs) {
+      ep.last = r;
+      ep.repeats++;
+      continue;
+    }
+    const next = { first: r, last: r, repeats: 1 };
+    open.set(key, next);
+    out.push(next);
+  }
+  return out;
+}
+
+function episodeRow(ep: Episode): AlertRow {
+  const row = alertRow(ep.first);
+  if (ep.repeats === 1) return row;
+  const latest = alertRow(ep.last);
+  return {
+    ...row,
+    message: latest.message ?? row.message,
+    value: latest.value ?? row.value,
+    repeats: ep.repeats,
+    last_ts: latest.ts,
+  };
+}
+
 /** The stored form of a console alert (domain.md §8: `{source: "console", ...}`). */
 export function consoleAlertEvent(a: ConsoleAlert): ParsedEvent {
   return {
@@ -216,16 +268,11 @@ export class Gateways {
       value: number;
       unit: string | null;
     }[];
-    const open = new Map(
-      (
-        this.db
-          .prepare(
-            `SELECT e.device_id, COUNT(*) AS n FROM events e LEFT JOIN alert_acks a ON a.event_row = e.id
-             WHERE e.kind = 'alert' AND a.event_row IS NULL GROUP BY e.device_id`,
-          )
-          .all() as { device_id: string; n: number }[]
-      ).map((r) => [r.device_id, r.n]),
-    );
+    const open = new Map<string, number>();
+    for (const ep of this.episodes()) {
+      if (ep.first.acknowledged_at !== null) continue;
+      open.set(ep.first.device_id, (open.get(ep.first.device_id) ?? 0) + 1);
+    }
     const rows = new Map<string, GatewayRow>();
     for (const d of this.devices.devices()) {
       if (d.family !== 'gateway') continue;
@@ -284,30 +331,32 @@ export class Gateways {
     alerts: AlertRow[];
     open: number;
   } {
-    const parts = ["e.kind = 'alert'"];
-    const args: (string | number)[] = [];
-    if (q.device_id !== undefined) {
-      parts.push('e.device_id = ?');
-      args.push(q.device_id);
-    }
-    const openCount = (
-      this.db
-        .prepare(
-          `SELECT COUNT(*) AS n FROM events e LEFT JOIN alert_acks a ON a.event_row = e.id
-           WHERE ${parts.join(' AND ')} AND a.event_row IS NULL`,
-        )
-        .get(...args) as { n: number }
-    ).n;
-    if (q.state === 'open') parts.push('a.event_row IS NULL');
-    if (q.state === 'acknowledged') parts.push('a.event_row IS NOT NULL');
+    const episodes = this.episodes(q.device_id);
+    const openCount = episodes.filter((ep) => ep.first.acknowledged_at === null).length;
+    const picked = episodes.filter((ep) =>
+      q.state === 'open'
+        ? ep.first.acknowledged_at === null
+        : q.state === 'acknowledged'
+          ? ep.first.acknowledged_at !== null
+          : true,
+    );
+    const limit = q.limit ?? 200;
+    return { alerts: picked.reverse().slice(0, limit).map(episodeRow), open: openCount };
+  }
+
+  /** Every alert, repeats folded, oldest first; an alert's acknowledgement is its first message's. */
+  private episodes(deviceId?: string): Episode[] {
+    const where = deviceId === undefined ? '' : 'AND e.device_id = ?';
     const rows = this.db
       .prepare(
-        `SELECT e.id, e.device_id, e.ts, e.data, a.acknowledged_by, a.acknowledged_at, a.note
-         FROM events e LEFT JOIN alert_acks a ON a.event_row = e.id
-         WHERE ${parts.join(' AND ')} ORDER BY e.id DESC LIMIT ?`,
+        `SELECT * FROM (
+           SELECT e.id, e.device_id, e.ts, e.data, a.acknowledged_by, a.acknowledged_at, a.note
+           FROM events e LEFT JOIN alert_acks a ON a.event_row = e.id
+           WHERE e.kind = 'alert' ${where} ORDER BY e.id DESC LIMIT ?
+         ) ORDER BY id`,
       )
-      .all(...args, q.limit ?? 200) as AlertDbRow[];
-    return { alerts: rows.map(alertRow), open: openCount };
+      .all(...(deviceId === undefined ? [] : [deviceId]), MAX_FOLDED) as AlertDbRow[];
+    return foldRepeats(rows);
   }
 
   /**

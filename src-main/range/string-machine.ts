@@ -2,8 +2,9 @@
  * The string state machine (domain.md §2–§5), persisted in SQLite so a restart mid-string resumes
  * it:
  *
- *   (timer START | RO start | SHOT with no open run) → running → (timer STOP | RO stop |
- *   the next START of the same timer | silence past STALE_RUN_MS) → closed
+ *   (timer START | T0 marker with no open run | RO start | SHOT with no open run) → running →
+ *   (timer STOP | RO stop | the next START of the same timer | silence past STALE_RUN_MS, or
+ *   T0_IDLE_MS for a string fed by T0 markers) → closed
  *
  * - Shot wall time = the start frame's receive time (the event's `ts`: the bridge's stamp, or the
  *   console's receive time when the bridge sent none) + the timer's own time since the beep. Never
@@ -23,6 +24,14 @@ import type { StationService } from './stations';
 const TIMER_KINDS = new Set(['timer.start', 'timer.shot', 'timer.stop']);
 /** A run with no shot for this long (console time) lost its stop: it is closed (`stale`). */
 export const STALE_RUN_MS = 10 * 60_000;
+/**
+ * A string fed only by T0 markers never gets a STOP: it ends when the RO stops it or when no
+ * marker came for this long. Short enough that the next shooter's beep starts a new string, long
+ * enough for a reload or a movement between arrays.
+ */
+export const T0_IDLE_MS = 30_000;
+/** Flag of a run opened by a T0 marker (each further marker is a shot; it closes on idle). */
+export const T0_FLAG = 't0_markers';
 
 /** A frame from a timer (the console's own run events echo under the same kinds: not those). */
 export function isTimer(e: MarshalEvent): boolean {
@@ -42,7 +51,7 @@ export class StringMachine {
   stale(running: readonly RunRec[], now: number): RunRec[] {
     return running.filter((r) => {
       const last = this.d.repo.lastShotReceived(r.id) ?? r.start_received_ms ?? r.created_at;
-      return now - last > STALE_RUN_MS;
+      return now - last > (r.flags.includes(T0_FLAG) ? T0_IDLE_MS : STALE_RUN_MS);
     });
   }
 
@@ -61,6 +70,15 @@ export class StringMachine {
     // More than one open run on a timer cannot happen through this code; close extras defensively.
     for (const extra of running.slice(1)) this.close(extra, 'superseded', null, fx);
 
+    if (e.kind === 'timer.start' && data.t0 === true) {
+      // The bridge sends the same T0 for the beep and for every shot: inside an open string it
+      // marks a shot, timed from the string's start.
+      if (run) {
+        this.addShot(run, {}, ts, received, e.id);
+        fx.runs.add(run.id);
+      } else this.open(timer, 'timer', ts, received, e.id, null, [T0_FLAG], fx);
+      return;
+    }
     if (e.kind === 'timer.start') {
       if (run) this.close(run, 'superseded', null, fx);
       this.open(timer, 'timer', ts, received, e.id, stringNo, [], fx);

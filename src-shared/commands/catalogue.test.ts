@@ -54,15 +54,13 @@ describe('command catalogue', () => {
       expect(unknown.reason).toMatch(/unknown command "explode" for a cabinet \(known: start, stop/);
     expect(checkCommand('sensor', 'set_rate', { rate_hz: 50 })).toMatchObject({ ok: true });
     expect(checkCommand('sensor', 'set_rate', { rate_hz: 60 })).toMatchObject({ ok: false });
-    expect(checkCommand('gateway', 'set_actuator', { actuator: 'fan', state: 'on' })).toMatchObject({
-      ok: true,
-    });
-    expect(checkCommand('gateway', 'set_actuator', { actuator: 'fan 1', state: 'on' })).toMatchObject({
-      ok: false,
-    });
-    expect(checkCommand('gateway', 'set_actuator', { actuator: 'fan', state: 'maybe' })).toMatchObject({
-      ok: false,
-    });
+    const sw = (args: Record<string, unknown>) => checkCommand('gateway', 'set_actuator', args).ok;
+    expect(sw({ room: 'fruiting', actuator: 'mist_maker', state: 'on' })).toBe(true);
+    // The gateway's relay map, nothing else: it drops unknown actuators without a word.
+    expect(sw({ room: 'fruiting', actuator: 'fan', state: 'on' })).toBe(false);
+    expect(sw({ room: 'cellar', actuator: 'led', state: 'on' })).toBe(false);
+    expect(sw({ room: 'fruiting', actuator: 'led', state: 'maybe' })).toBe(false);
+    expect(checkCommand('gateway', 'set_auto_mode', { enabled: false })).toMatchObject({ ok: true });
     expect(checkCommand('cabinet', 'stop', null)).toEqual({ ok: true, args: {} });
     expect(checkCommand('cabinet', 'stop', [])).toMatchObject({ ok: false });
   });
@@ -92,7 +90,7 @@ describe('command catalogue', () => {
     expect(coerceField(level, 'x')).toBe('x');
     const rate = findCommand('sensor', 'set_rate')!.fields[0]!;
     expect(coerceField(rate, '100')).toBe(100);
-    const state = findCommand('gateway', 'set_actuator')!.fields[1]!;
+    const state = findCommand('gateway', 'set_actuator')!.fields[2]!;
     expect(coerceField(state, 'off')).toBe('off');
   });
 });

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { BT50_RATE_CODES } from '../decoders/bt50';
+import { GATEWAY_ACTUATORS, GATEWAY_ROOMS } from '../ingest/gateway';
 import { WHACKAMOLE_COMMANDS, whackamoleCommandArgs } from '../ingest/whackamole';
 import { argsSchema, firstIssue, type FieldSpec } from './fields';
 
@@ -188,105 +189,30 @@ export const CABINET_COMMANDS: readonly CommandDef[] = [
   },
 ];
 
-const NAME = /^[A-Za-z0-9._:-]{1,64}$/;
-const NAME_HINT = 'letters, digits and . _ : - (1–64)';
-
+/**
+ * What the M.A.S.H. gateway carries out: a relay by room and actuator, and its automation switch.
+ * The choices are its relay map; anything else it drops without a word.
+ */
 export const GATEWAY_COMMANDS: readonly CommandDef[] = [
   {
     name: 'set_actuator',
     label: 'Switch actuator',
-    description: 'Turns a relay-driven actuator (fan, humidifier, light, pump) on or off.',
+    description:
+      'Turns a relay on or off. The gateway holds it for 5 minutes against its automation and reports the new state.',
     disruptive: true,
     fields: [
-      {
-        key: 'actuator',
-        label: 'Actuator',
-        kind: 'text',
-        maxLength: 64,
-        pattern: NAME,
-        patternHint: NAME_HINT,
-        suggestions: ['fan', 'humidifier', 'light', 'pump', 'heater'],
-      },
+      { key: 'room', label: 'Room', kind: 'enum', options: GATEWAY_ROOMS, default: 'fruiting' },
+      { key: 'actuator', label: 'Actuator', kind: 'enum', options: GATEWAY_ACTUATORS, default: 'mist_maker' },
       { key: 'state', label: 'State', kind: 'enum', options: ['on', 'off'], default: 'on' },
-      {
-        key: 'duration_s',
-        label: 'For',
-        kind: 'int',
-        min: 1,
-        max: 86_400,
-        optional: true,
-        unit: 's',
-        help: 'Switch back after this long (left out: until told otherwise).',
-      },
     ],
   },
   {
-    name: 'set_level',
-    label: 'Set actuator level',
-    description: 'Sets a variable actuator (fan speed, dimmer) to a percentage.',
+    name: 'set_auto_mode',
+    label: 'Automation',
+    description:
+      'Switches the gateway’s own climate automation on or off. It reports nothing back over MQTT, so the command ends timed out.',
     disruptive: true,
-    fields: [
-      {
-        key: 'actuator',
-        label: 'Actuator',
-        kind: 'text',
-        maxLength: 64,
-        pattern: NAME,
-        patternHint: NAME_HINT,
-        suggestions: ['fan', 'light'],
-      },
-      { key: 'level', label: 'Level', kind: 'int', min: 0, max: 100, default: 50, unit: '%' },
-    ],
-  },
-  {
-    name: 'set_setpoint',
-    label: 'Set setpoint',
-    description: 'The value the gateway regulates a metric to in a zone (e.g. humidity 85 % in fruiting).',
-    disruptive: true,
-    fields: [
-      {
-        key: 'zone',
-        label: 'Zone',
-        kind: 'text',
-        maxLength: 64,
-        pattern: NAME,
-        patternHint: NAME_HINT,
-        suggestions: ['fruiting', 'incubation'],
-      },
-      {
-        key: 'metric',
-        label: 'Metric',
-        kind: 'text',
-        maxLength: 64,
-        pattern: NAME,
-        patternHint: NAME_HINT,
-        suggestions: ['temp', 'humidity', 'co2'],
-      },
-      { key: 'value', label: 'Value', kind: 'number', min: -1_000_000, max: 1_000_000, step: 0.1 },
-    ],
-  },
-  {
-    name: 'read_sensors',
-    label: 'Read sensors now',
-    description: 'Asks for an immediate sensor_data message.',
-    disruptive: false,
-    fields: [],
-  },
-  {
-    name: 'reboot',
-    label: 'Reboot',
-    description: 'Restarts the gateway (it drops off the broker for a while).',
-    disruptive: true,
-    fields: [],
-  },
-  {
-    name: 'identify',
-    label: 'Identify',
-    description: 'Blinks the gateway’s status LED.',
-    disruptive: false,
-    fields: [
-      { key: 'duration_s', label: 'Duration', kind: 'int', min: 1, max: 300, optional: true, unit: 's' },
-    ],
+    fields: [{ key: 'enabled', label: 'Automation on', kind: 'bool', default: true }],
   },
 ];
 

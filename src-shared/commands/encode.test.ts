@@ -91,21 +91,30 @@ describe('encodeCommand', () => {
     });
   });
 
-  it('gateway: devices/{id}/commands {id, command, params, issued_at}', () => {
+  it("gateway: devices/{id}/commands in the gateway's own shapes", () => {
     const out = encodeCommand({
       ...base,
       target: 'gateway',
       deviceId: 'gw-1',
       command: 'set_actuator',
-      args: { actuator: 'fan', state: 'on' },
+      args: { room: 'fruiting', actuator: 'mist_maker', state: 'on' },
     });
     expect(out.topic).toBe('devices/gw-1/commands');
     expect(JSON.parse(out.payload as string)).toEqual({
-      id: 'c-1',
-      command: 'set_actuator',
-      params: { actuator: 'fan', state: 'on' },
-      issued_at: '2026-03-01T10:00:00.000Z',
+      room: 'fruiting',
+      actuator: 'mist_maker',
+      state: 'ON',
+      source: 'marshal',
+      timestamp: '2026-03-01T10:00:00.000Z',
     });
+    const auto = encodeCommand({
+      ...base,
+      target: 'gateway',
+      deviceId: 'gw-1',
+      command: 'set_auto_mode',
+      args: { enabled: false },
+    });
+    expect(JSON.parse(auto.payload as string)).toEqual({ command_type: 'set_auto_mode', enabled: false });
   });
 
   it('refuses ids that cannot be topic levels', () => {

@@ -194,6 +194,12 @@ export interface AlertRow {
   acknowledged_by: string | null;
   acknowledged_at: string | null;
   note: string | null;
+  /**
+   * A device alert the gateway kept re-sending is one alert: how many messages it folds (1: sent
+   * once) and the newest one's time.
+   */
+  repeats?: number;
+  last_ts?: string;
 }
 
 export interface GamesCommandMap {

@@ -22,6 +22,7 @@ export const EVENT_KINDS = [
   'device.hello',
   'alert',
   'gateway.reading',
+  'actuator.state',
   'command.ack',
   'lap',
   'pit',

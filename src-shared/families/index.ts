@@ -13,11 +13,13 @@ import { neurogameFamily } from './neurogame';
 import { rangeFamily } from './range';
 import type {
   Acl,
+  AnswerEvent,
   CommandTargetSpec,
   EncodedCommand,
   EncodeInput,
   FamilyDescriptor,
   FamilyOptions,
+  SentCommand,
 } from './types';
 import { whackamoleFamily } from './whackamole';
 
@@ -123,6 +125,12 @@ export function checkCommand(target: CommandTarget, name: string, args: unknown)
 /** The topic and bytes a command goes out as. Throws on an id that cannot be a topic level. */
 export function encodeCommand(input: EncodeInput & { target: CommandTarget }): EncodedCommand {
   return targetSpec(input.target).encode(input);
+}
+
+/** Whether a committed event answers a sent command of this target (devices without acks). */
+export function answersCommand(target: CommandTarget, event: AnswerEvent, command: SentCommand): boolean {
+  const answeredBy = TARGETS.get(target)?.spec.answeredBy;
+  return answeredBy ? answeredBy(event, command) : false;
 }
 
 /** Topics an acknowledgement for this device's commands may arrive on. */

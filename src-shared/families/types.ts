@@ -50,6 +50,24 @@ export interface CommandTargetSpec {
   encode(input: EncodeInput): EncodedCommand;
   /** Topics an acknowledgement for this device's commands may arrive on. */
   ackTopics(deviceId: string, rangePrefix: string): string[];
+  /**
+   * For devices that answer without an ack message: whether this event of the command's device
+   * (already committed) is the answer to this sent command. Absent: only acks answer.
+   */
+  answeredBy?(event: AnswerEvent, command: SentCommand): boolean;
+}
+
+export interface AnswerEvent {
+  kind: EventKind;
+  device_id: string;
+  topic: string;
+  data: Record<string, unknown>;
+}
+
+export interface SentCommand {
+  device_id: string;
+  command: string;
+  args: Record<string, unknown>;
 }
 
 export interface FamilyDescriptor {

@@ -137,6 +137,15 @@ export function sensorReadings(deviceId: string, obj: Record<string, unknown>, t
   return out;
 }
 
+function hasReading(obj: Record<string, unknown>): boolean {
+  return Object.entries(obj).some(
+    ([k, v]) =>
+      !NOT_READINGS.has(k) &&
+      ((isPlainObject(v) && Object.values(v).some(isFiniteNumber)) ||
+        (isFiniteNumber(v) && metricUnit(k) !== undefined)),
+  );
+}
+
 export function readingEvent(r: GatewayReading): ParsedEvent {
   const data: Record<string, unknown> = { zone: r.zone, metric: r.metric, value: r.value };
   if (r.unit) data.unit = r.unit;
@@ -155,6 +164,25 @@ export function readingFromEvent(
   return r;
 }
 
+/** The gateway's rooms and actuators (its relay map): what its commands may name. */
+export const GATEWAY_ROOMS = ['fruiting', 'spawning', 'device'] as const;
+export const GATEWAY_ACTUATORS = [
+  'mist_maker',
+  'humidifier_fan',
+  'exhaust_fan',
+  'intake_fan',
+  'led',
+  'blower_fan',
+] as const;
+
+/**
+ * The room the gateway reports an actuator under: every actuator but the exhaust fan exists only in
+ * the fruiting room, whatever room the command named.
+ */
+export function resolvedRoom(room: string, actuator: string): string {
+  return actuator === 'exhaust_fan' ? room : 'fruiting';
+}
+
 const statusSchema = z.object({
   online: z.boolean(),
   uptime: finite
@@ -163,8 +191,32 @@ const statusSchema = z.object({
     .nullable(),
 });
 
+const reportedStatusSchema = z.object({
+  status: z
+    .string()
+    .max(16)
+    .transform((s) => s.toUpperCase())
+    .pipe(z.enum(['ONLINE', 'OFFLINE', 'ERROR'])),
+});
+
+/**
+ * The gateway's own `{status: "ONLINE"|"OFFLINE", timestamp, metadata}`, published retained on
+ * connect and on clean shutdown and never cleared (it has no will): a stored ONLINE outlives a crash.
+ * So neither sets the online flag; the live session and the gateway's traffic say whether it is
+ * there, and the status is kept as what the gateway last reported.
+ */
+function reportedStatus(deviceId: string, obj: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const p = validate(reportedStatusSchema, obj, 'status');
+  const data: Record<string, unknown> = { family: GATEWAY_FAMILY, reported_status: p.status };
+  const meta = obj.metadata;
+  if (isPlainObject(meta) && Object.keys(meta).length) data.metadata = meta;
+  return { kind: 'device.status', device_id: deviceId, ts: eventTime(obj, receivedAt), data };
+}
+
 /** `{online, uptime, ...}`: the two known fields plus other scalar fields, kept as they are. */
 function status(deviceId: string, obj: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  if (obj.online === undefined && typeof obj.status === 'string')
+    return reportedStatus(deviceId, obj, receivedAt);
   const p = validate(statusSchema, obj, 'status');
   const data: Record<string, unknown> = {};
   let extras = 0;
@@ -193,7 +245,23 @@ const alertSchema = z.object({
   threshold: finite.optional().nullable(),
 });
 
-function deviceAlert(deviceId: string, obj: Record<string, unknown>, receivedAt: number): ParsedEvent {
+/**
+ * The gateway keys its alerts `type` and names the room only as the message's first word
+ * (`FRUITING CO2 HIGH: …`).
+ */
+function gatewayAlertFields(obj: Record<string, unknown>): Record<string, unknown> {
+  if (obj.alert_type !== undefined || typeof obj.type !== 'string') return obj;
+  const out: Record<string, unknown> = { ...obj, alert_type: obj.type };
+  delete out.type;
+  if (out.zone === undefined && typeof obj.message === 'string') {
+    const room = /^([A-Za-z]+)\s/.exec(obj.message)?.[1]?.toLowerCase();
+    if (room && (GATEWAY_ROOMS as readonly string[]).includes(room)) out.zone = room;
+  }
+  return out;
+}
+
+function deviceAlert(deviceId: string, raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const obj = gatewayAlertFields(raw);
   const p = validate(alertSchema, obj, 'alert');
   const data: Record<string, unknown> = {
     source: 'device',
@@ -231,13 +299,52 @@ function ack(deviceId: string, obj: Record<string, unknown>, receivedAt: number)
   return { kind: 'command.ack', device_id: deviceId, ts: eventTime(obj, receivedAt), data };
 }
 
+const actuatorStateSchema = z.object({
+  room: z.string().min(1).max(MAX_NAME),
+  actuator: z.string().min(1).max(MAX_NAME),
+  state: z.union([z.string().max(16), z.boolean()]),
+});
+
+/** `{room, actuator, state: "on"|"off", timestamp}`: what a relay is now, after a command or automation. */
+function actuatorState(deviceId: string, obj: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const p = validate(actuatorStateSchema, obj, 'actuator_states');
+  const state =
+    typeof p.state === 'boolean' ? (p.state ? 'on' : 'off') : p.state.toLowerCase() === 'on' ? 'on' : 'off';
+  return {
+    kind: 'actuator.state',
+    device_id: deviceId,
+    ts: eventTime(obj, receivedAt),
+    data: { room: p.room.toLowerCase(), actuator: p.actuator.toLowerCase(), state },
+  };
+}
+
+/** Rooms sent as `{"error": "invalid_reading"}`: a failed sensor, reported as a fault of the gateway. */
+function roomFaults(deviceId: string, obj: Record<string, unknown>, ts: number): ParsedEvent | null {
+  const faults: Record<string, string> = {};
+  for (const [room, v] of Object.entries(obj)) {
+    if (!isPlainObject(v) || typeof v.error !== 'string') continue;
+    if (Object.values(v).some(isFiniteNumber)) continue;
+    checkName(room, 'zone');
+    faults[room] = v.error.slice(0, 128);
+  }
+  if (!Object.keys(faults).length) return null;
+  return {
+    kind: 'device.status',
+    device_id: deviceId,
+    ts,
+    data: { family: GATEWAY_FAMILY, sensor_faults: faults },
+  };
+}
+
 /** `levels` are the topic levels after `devices`: `[device_id, sensor_data|status|alerts]` or `[device_id, commands, ack]`. */
 export function parseGateway(levels: string[], payload: Uint8Array, receivedAt: number): ParseResult {
   const family = GATEWAY_FAMILY;
   const [id, leaf, sub] = levels;
   const isAck = levels.length === 3 && leaf === 'commands' && sub === 'ack';
   const known =
-    isAck || (levels.length === 2 && (leaf === 'sensor_data' || leaf === 'status' || leaf === 'alerts'));
+    isAck ||
+    (levels.length === 2 &&
+      (leaf === 'sensor_data' || leaf === 'status' || leaf === 'alerts' || leaf === 'actuator_states'));
   // `commands` is the console's own output; anything else is outside the tree.
   if (!known) return { outcome: 'unhandled' };
   try {
@@ -248,7 +355,14 @@ export function parseGateway(levels: string[], payload: Uint8Array, receivedAt: 
     if (isAck) events = [ack(deviceId, obj, receivedAt)];
     else if (leaf === 'status') events = [status(deviceId, obj, receivedAt)];
     else if (leaf === 'alerts') events = [deviceAlert(deviceId, obj, receivedAt)];
-    else events = sensorReadings(deviceId, obj, eventTime(obj, receivedAt)).map(readingEvent);
+    else if (leaf === 'actuator_states') events = [actuatorState(deviceId, obj, receivedAt)];
+    else {
+      const ts = eventTime(obj, receivedAt);
+      const faults = roomFaults(deviceId, obj, ts);
+      // A message whose every room failed is the gateway's status, not a broken message.
+      const readings = faults && !hasReading(obj) ? [] : sensorReadings(deviceId, obj, ts).map(readingEvent);
+      events = faults ? [...readings, faults] : readings;
+    }
     return { outcome: 'events', family, events, samples: [] };
   } catch (err) {
     if (err instanceof RejectError) return { outcome: 'reject', family, code: err.code, reason: err.message };

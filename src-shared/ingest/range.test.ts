@@ -383,7 +383,8 @@ describe('statuses, impacts, shots and runs', () => {
     const t0 = events(
       parse('leadville/detection/shots', '{"event_type": "T0", "data": {"timestamp_ns": 1e999}}'),
     );
-    expect(t0.events[0]!.data).toEqual({ event_type: 'T0' });
+    expect(t0.events[0]).toMatchObject({ kind: 'timer.start', data: { event_type: 'START', t0: true } });
+    expect(t0.events[0]!.data).not.toHaveProperty('timestamp_ns');
   });
 
   it('reads timer status and system health', () => {
@@ -513,5 +514,127 @@ describe("the console's own messages", () => {
       'unhandled',
     );
     expect(parse('leadville/run/r-1/status', { source: 'bridge', shot_count: 2 }).outcome).toBe('events');
+  });
+});
+
+describe('the message-bus envelopes (nested) and the unprefixed flat tree', () => {
+  it('reads a T0 on detection/shots as a start marked t0, whatever the inner frame says', () => {
+    const r = events(
+      parse(
+        'leadville/detection/shots',
+        '{"event_type":"T0","data":{"source":"AMG_Commander","timestamp_ns":1234567890000,"event_type":"START"},"timestamp":"2025-09-13T20:34:17.5Z"}',
+      ),
+    );
+    expect(r.events).toEqual([
+      {
+        kind: 'timer.start',
+        device_id: 'timer',
+        ts: Date.parse('2025-09-13T20:34:17.500Z'),
+        data: {
+          event_type: 'START',
+          t0: true,
+          source: 'AMG_Commander',
+          timestamp_ns: '1234567890000',
+          frame: 'START',
+        },
+      },
+    ]);
+  });
+
+  it('reads nested telemetry: acceleration as the sample, battery and temperature as health', () => {
+    const r = events(
+      parse('leadville/sensor/BT50_01/telemetry', {
+        sensor_id: 'BT50_01',
+        telemetry: { acceleration: { x: 1.2, y: -0.5, z: 9.8 }, battery: 85, temperature: 23.5 },
+        timestamp: '2025-09-13T20:34:17Z',
+      }),
+    );
+    expect(r.samples).toEqual([
+      {
+        sensor_id: 'BT50_01',
+        ts: Date.parse('2025-09-13T20:34:17Z'),
+        seq: null,
+        x: 1.2,
+        y: -0.5,
+        z: 9.8,
+        extra: { temp_c: 23.5 },
+      },
+    ]);
+    expect(r.statuses).toEqual([
+      { device_id: 'BT50_01', data: { sensor_id: 'BT50_01', battery: 85, temperature_c: 23.5 } },
+    ]);
+    expect(
+      reject(parse('leadville/sensor/BT50_01/telemetry', { telemetry: { acceleration: { x: 'a' } } })).code,
+    ).toBe('schema');
+  });
+
+  it('takes the sensor id of sensor/status from inside the status', () => {
+    const r = events(
+      parse('leadville/sensor/status', {
+        component: 'sensor',
+        status: { sensor_id: 'Sensor_12E3', connected: false },
+      }),
+    );
+    expect(r.events[0]).toMatchObject({
+      kind: 'sensor.status',
+      device_id: 'Sensor_12E3',
+      data: { state: 'disconnected' },
+    });
+    expect(reject(parse('leadville/sensor/status', { status: { connected: true } })).code).toBe('schema');
+    expect(reject(parse('leadville/sensor/status', { status: { sensor_id: '../x' } })).code).toBe(
+      'invalid_id',
+    );
+  });
+
+  it('reads mqtt/status as the bridge link, not the bridge status', () => {
+    const r = events(
+      parse('leadville/mqtt/status', {
+        component: 'mqtt',
+        status: { connected: true, broker: 'localhost:1883' },
+      }),
+    );
+    expect(r.events[0]).toMatchObject({
+      kind: 'system.health',
+      device_id: 'bridge',
+      data: { component: 'mqtt' },
+    });
+  });
+
+  it('marks HIT amplitudes as raw/2048 and t_rel_ms as relative to the last T0', () => {
+    const r = events(
+      parse('leadville/detection/impacts', {
+        event_type: 'HIT',
+        data: { sensor_id: 'S1', peak_amplitude: 0.07, t_rel_ms: 62.0 },
+        sensor_id: 'S1',
+      }),
+    );
+    expect(r.events[0]!.data).toMatchObject({
+      amplitude_unit: 'raw/2048',
+      t_rel_basis: 'last_t0',
+      t_rel_ms: 62,
+    });
+  });
+
+  it('reads the flat tree: magnitude telemetry and device status', () => {
+    const t = events(
+      parse('sensor/BT50-001/telemetry', {
+        magnitude: 194.9,
+        raw_value: 1900.0,
+        battery: 85,
+        rssi: -45,
+        timestamp: '2025-09-23T12:00:00.123456',
+        sensor_id: 'BT50-001',
+      }),
+    );
+    expect(t.events[0]).toMatchObject({
+      kind: 'sensor.status',
+      device_id: 'BT50-001',
+      ts: Date.parse('2025-09-23T12:00:00.123Z'),
+      data: { magnitude: 194.9, raw_value: 1900, battery: 85, rssi: -45 },
+    });
+    expect(events(parse('device/BT50-001/status', { connected: true })).events[0]).toMatchObject({
+      kind: 'sensor.status',
+      device_id: 'BT50-001',
+    });
   });
 });

@@ -11,7 +11,7 @@ import { parseWireTime } from '../events/time';
 import { flatten, fractionalKeys, parseJsonObjectText, validate } from './payload';
 import { RejectError, type ParseResult, type ParsedEvent, type ParsedSample } from './result';
 
-const RANGE_ROOTS = new Set(['bridge', 'system', 'timer', 'sensor', 'detection', 'run']);
+const RANGE_ROOTS = new Set(['bridge', 'system', 'timer', 'sensor', 'detection', 'run', 'device']);
 const MAX_BATCH_SAMPLES = 4096;
 
 const finite = z.number().refine(Number.isFinite, 'expected a finite number');
@@ -291,6 +291,7 @@ function telemetry(
     const end = wireTime(obj, receivedAt, 'ts', 'timestamp');
     return { samples: spaced(sensor_id, p.samples, end, period, seq), status };
   }
+  if (obj.telemetry !== undefined) return nestedTelemetry(sensor_id, obj, receivedAt);
   const p = validate(sampleSchema, obj, 'telemetry sample');
   const ts = wireTime(obj, receivedAt, 'ts', 'timestamp');
   const { status, temp } = health(p);
@@ -300,6 +301,68 @@ function telemetry(
     samples: [sample],
     status,
   };
+}
+
+const nestedTelemetrySchema = z.object({
+  telemetry: z.object({
+    acceleration: z.object({ x: finite, y: finite, z: finite }).optional().nullable(),
+    battery: optNum,
+    temperature: optNum,
+    temperature_c: optNum,
+    timestamp_ns: z
+      .union([z.string().max(32), finite])
+      .optional()
+      .nullable(),
+  }),
+  timestamp: timeField,
+});
+
+/**
+ * The message-bus envelope: `{sensor_id, telemetry: {acceleration: {x,y,z}, battery, temperature,
+ * timestamp_ns}, timestamp}`. timestamp_ns is the bridge's monotonic clock (time since boot), so the
+ * envelope's wall time stamps the sample.
+ */
+function nestedTelemetry(
+  sensor_id: string,
+  obj: Record<string, unknown>,
+  receivedAt: number,
+): { samples: ParsedSample[]; status: Record<string, unknown> | null } {
+  const p = validate(nestedTelemetrySchema, obj, 'telemetry');
+  const ts = wireTime(obj, receivedAt, 'timestamp', 'ts');
+  const t = p.telemetry;
+  const { status, temp } = health(t);
+  const out: Record<string, unknown> = { ...(status ?? {}) };
+  if (t.timestamp_ns !== undefined && t.timestamp_ns !== null) out.timestamp_ns = String(t.timestamp_ns);
+  if (!t.acceleration) {
+    if (!Object.keys(out).length)
+      throw new RejectError('schema', 'telemetry: no acceleration and no reading');
+    return { samples: [], status: out };
+  }
+  const a = t.acceleration;
+  const sample: ParsedSample = { sensor_id, ts, seq: null, x: a.x, y: a.y, z: a.z };
+  if (temp !== null) sample.extra = { temp_c: temp };
+  return { samples: [sample], status: Object.keys(out).length ? out : null };
+}
+
+const magnitudeSchema = z.object({
+  magnitude: optNum,
+  raw_value: optNum,
+  battery: optNum,
+  rssi: optNum,
+});
+
+/**
+ * The unprefixed tree's telemetry is one scalar per message (`magnitude`, `raw_value`) with no axes:
+ * not a sample the detectors can use, so it is kept as a status event: the sensor's latest reading.
+ */
+function magnitudeReading(obj: Record<string, unknown>): Record<string, unknown> {
+  const p = validate(magnitudeSchema, obj, 'telemetry reading');
+  const out: Record<string, unknown> = { timestamp: obj.timestamp };
+  for (const k of ['magnitude', 'raw_value', 'battery', 'rssi'] as const) {
+    const v = p[k];
+    if (v !== undefined && v !== null) out[k] = v;
+  }
+  return out;
 }
 
 const impactSchema = z.object({
@@ -344,7 +407,39 @@ function impact(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
     if (v !== undefined && v !== null) data[k] = k === 'duration_ms' || k === 't_rel_ms' ? Math.round(v) : v;
   }
   if (p.timestamp_ns !== undefined && p.timestamp_ns !== null) data.timestamp_ns = String(p.timestamp_ns);
+  // The bridge scales BT50 words as if they were ±16 g accelerations (raw / 2048); they are not
+  // mm/s, so the figures keep their own unit.
+  if (data.peak_amplitude !== undefined || data.rms_amplitude !== undefined) data.amplitude_unit = 'raw/2048';
+  // Relative to the bridge's last T0, which is the last shot as often as the beep.
+  if (data.t_rel_ms !== undefined) data.t_rel_basis = 'last_t0';
   return { kind: 'impact', device_id: sensor_id, ts, data };
+}
+
+const t0Schema = z.object({
+  source: shortText.optional().nullable(),
+  // Kept only when it is a number JSON can hold; a T0 is never refused over it.
+  timestamp_ns: z.unknown(),
+  timestamp: timeField,
+});
+
+/**
+ * A T0 on `detection/shots` says only "a timer frame arrived": the bridge sends one for the beep and
+ * one for every shot, with no shot number or time. It is a start marked `t0`, and the string machine
+ * reads one inside an open string as a shot.
+ */
+function t0Marker(raw: Record<string, unknown>, receivedAt: number): ParsedEvent {
+  const inner = raw.data;
+  const obj =
+    inner && typeof inner === 'object' && !Array.isArray(inner) ? (inner as Record<string, unknown>) : {};
+  const p = validate(t0Schema, { ...obj, timestamp: raw.timestamp ?? obj.timestamp }, 't0');
+  const data: Record<string, unknown> = { event_type: 'START', t0: true };
+  if (p.source) data.source = p.source;
+  const ns = p.timestamp_ns;
+  if ((typeof ns === 'number' && Number.isFinite(ns)) || (typeof ns === 'string' && ns.length <= 32))
+    data.timestamp_ns = String(ns);
+  if (typeof obj.event_type === 'string') data.frame = obj.event_type.slice(0, 32);
+  const device_id = deviceIdFrom(obj, 'timer', 'timer_id', 'device_id');
+  return { kind: 'timer.start', device_id, ts: wireTime(raw, receivedAt, 'timestamp', 'ts'), data };
 }
 
 const looseObject = z.record(z.string(), z.unknown());
@@ -439,6 +534,9 @@ export function parseRange(
       (root === 'system' && a === 'health' && levels.length === 2) ||
       (root === 'timer' && (a === 'events' || a === 'status') && levels.length === 2) ||
       (root === 'sensor' && (b === 'telemetry' || b === 'status') && levels.length === 3) ||
+      (root === 'sensor' && a === 'status' && levels.length === 2) ||
+      (root === 'mqtt' && a === 'status' && levels.length === 2) ||
+      (root === 'device' && b === 'status' && levels.length === 3) ||
       (root === 'detection' && (a === 'impacts' || a === 'shots') && levels.length === 2) ||
       (root === 'run' && (b === 'events' || b === 'status') && levels.length === 3) ||
       isCommandAck(levels);
@@ -480,9 +578,28 @@ export function parseRange(
       const data = statusData(obj);
       return ev('system.health', deviceIdFrom(data, 'bridge', 'bridge_id'), data);
     }
+    if (root === 'mqtt') {
+      // The bridge's MQTT client announcing itself (retained): its link, not the bridge's health.
+      const data = { ...statusData(obj), component: 'mqtt' };
+      return ev('system.health', 'bridge', data);
+    }
+    if (root === 'device') {
+      const deviceId = idFromTopic(a, 'device id');
+      return ev('sensor.status', deviceId, { ...statusData(obj), sensor_id: deviceId });
+    }
+    if (root === 'sensor' && levels.length === 2) {
+      // One retained slot for every sensor: the id is inside the status.
+      const data = statusData(obj);
+      if (data.sensor_id === undefined || data.sensor_id === null)
+        throw new RejectError('schema', 'sensor status: status.sensor_id is missing');
+      const sensorId = deviceIdFrom(data, '', 'sensor_id');
+      return ev('sensor.status', sensorId, { ...data, sensor_id: sensorId });
+    }
     if (root === 'sensor') {
       const sensorId = idFromTopic(a, 'sensor id');
       if (b === 'status') return ev('sensor.status', sensorId, { ...statusData(obj), sensor_id: sensorId });
+      if (obj.x === undefined && (obj.magnitude !== undefined || obj.raw_value !== undefined))
+        return ev('sensor.status', sensorId, { ...magnitudeReading(obj), sensor_id: sensorId });
       const { samples, status } = telemetry(sensorId, obj, receivedAt, opts.defaultRateHz ?? 50);
       return {
         outcome: 'events',
@@ -494,6 +611,9 @@ export function parseRange(
     }
     if (root === 'detection' && a === 'impacts') {
       return { outcome: 'events', family, events: [impact(obj, receivedAt)], samples: [] };
+    }
+    if (root === 'detection' && typeof obj.event_type === 'string' && obj.event_type.toUpperCase() === 'T0') {
+      return { outcome: 'events', family, events: [t0Marker(obj, receivedAt)], samples: [] };
     }
     if (root === 'detection') {
       const data = finiteFields(flatten(obj, 'data'));

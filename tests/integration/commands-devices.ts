@@ -91,9 +91,9 @@ export class SimDevice {
       this.received.push(cmd);
       const reply = (this.opts.decide ?? (() => ({ ok: true }) as const))(cmd);
       if (reply === null) return;
-      void client
-        .publishAsync(ackTopicFor(wire, topic), ackBody(wire, cmd.id, reply), { qos: 1 })
-        .catch(() => undefined);
+      const body = ackBody(wire, cmd.id, reply);
+      if (body === null) return;
+      void client.publishAsync(ackTopicFor(wire, topic), body, { qos: 1 }).catch(() => undefined);
     });
     await client.subscribeAsync(t.command, { qos: 1 });
     await client.publishAsync(t.status, statusBody(kind, id, true), { qos: 1, retain: true });

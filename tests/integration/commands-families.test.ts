@@ -62,6 +62,9 @@ async function devicesOnline(ids: string[]): Promise<void> {
   );
 }
 
+/** The simulator's first M.A.S.H. gateway. */
+const GW = 'MASH-B2-CAL26-CE637C';
+
 beforeAll(async () => {
   serve = await startServe();
   http = api(serve.httpUrl);
@@ -79,7 +82,7 @@ beforeAll(async () => {
     await d.connect();
     silent.push(d);
   }
-  await devicesOnline(['amg-01', 'bt50-01', 'cab-01', 'gw-01', 'cab-legacy', 'gw-legacy', 'old-s1']);
+  await devicesOnline(['amg-01', 'bt50-01', 'cab-01', GW, 'cab-legacy', 'gw-legacy', 'old-s1']);
 }, 90_000);
 
 afterAll(async () => {
@@ -113,26 +116,36 @@ describe('commands to every family', () => {
     expect(silent[0]!.received.map((c) => c.command)).toEqual(['identify']);
   });
 
-  it('field gateway: acknowledged, refused with its reason, silent → timed out', async () => {
+  it('field gateway: acknowledged by its actuator state; what it never answers times out', async () => {
     const ok = await settle(
-      { device_id: 'gw-01', command: 'set_actuator', args: { actuator: 'fan', state: 'on', duration_s: 60 } },
-      'gw-01 fan',
+      {
+        device_id: GW,
+        command: 'set_actuator',
+        args: { room: 'fruiting', actuator: 'exhaust_fan', state: 'on' },
+      },
+      'gateway fan',
     );
     expect(ok).toMatchObject({ state: 'acknowledged', error: null });
 
-    const refused = await settle(
-      { device_id: 'gw-01', command: 'set_setpoint', args: { zone: 'nowhere', metric: 'temp', value: 21.5 } },
-      'gw-01 refusal',
+    const auto = await settle(
+      { device_id: GW, command: 'set_auto_mode', args: { enabled: true }, timeout_ms: 1500 },
+      'gateway auto mode',
     );
-    expect(refused.state).toBe('failed');
-    expect(refused.error).toMatch(/unknown zone/);
+    expect(auto.state).toBe('timed_out');
 
     const quiet = await settle(
-      { device_id: 'gw-legacy', command: 'read_sensors', timeout_ms: 1500 },
+      {
+        device_id: 'gw-legacy',
+        command: 'set_actuator',
+        args: { room: 'fruiting', actuator: 'led', state: 'off' },
+        timeout_ms: 1500,
+      },
       'gw-legacy',
     );
     expect(quiet.state).toBe('timed_out');
-    expect(silent[1]!.received.map((c) => [c.command, c.id])).toEqual([['read_sensors', quiet.id]]);
+    expect(silent[1]!.received.map((c) => [c.command, c.args])).toEqual([
+      ['set_actuator', { room: 'fruiting', actuator: 'led', state: 'off' }],
+    ]);
   });
 
   it('range bridge: timer and sensor acknowledged, a setting refused while a string runs, silent → timed out', async () => {

@@ -146,13 +146,18 @@ describe('commands in LAN mode', () => {
   });
 
   it('a gateway cannot acknowledge as another gateway', async () => {
-    const r = await post({ device_id: 'gw-2', command: 'reboot', timeout_ms: 2000 });
+    const r = await post({
+      device_id: 'gw-2',
+      command: 'set_actuator',
+      args: { room: 'fruiting', actuator: 'led', state: 'on' },
+      timeout_ms: 2000,
+    });
     const forger = devices.find((d) => d.opts.id === 'gw-1')!;
-    const forged = JSON.stringify({ id: r.body.id, success: false, message: 'forged' });
-    expect(await forger.publishAs('devices/gw-2/commands/ack', forged)).toBe('closed');
+    const forged = JSON.stringify({ room: 'fruiting', actuator: 'led', state: 'on' });
+    expect(await forger.publishAs('devices/gw-2/actuator_states', forged)).toBe('closed');
     await forger.connect();
     expect(await forger.publishAs('devices/gw-2/status', '{"online":false}')).toBe('closed');
-    expect(await until(r.body.id, ['timed_out', 'failed'])).toMatchObject({
+    expect(await until(r.body.id, ['timed_out', 'failed', 'acknowledged'])).toMatchObject({
       state: 'timed_out',
       error: expect.stringMatching(/no acknowledgement/),
     });

@@ -96,7 +96,12 @@ describe('delivery after reconnect', () => {
     await online(serve, 'gw-x1', true);
     gw.drop();
     await online(serve, 'gw-x1', false);
-    const c = await post(serve, { device_id: 'gw-x1', command: 'identify', ttl_ms: 1000 });
+    const c = await post(serve, {
+      device_id: 'gw-x1',
+      command: 'set_auto_mode',
+      args: { enabled: true },
+      ttl_ms: 1000,
+    });
     expect(c.state).toBe('queued');
     const expired = await until(serve, c.id, 'expired');
     expect(expired).toMatchObject({ sent_at: null, error: 'not delivered before it expired' });

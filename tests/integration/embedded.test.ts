@@ -689,6 +689,8 @@ describe('detections and runs', () => {
       duration_ms: 12,
       t_rel_ms: 2531,
       timestamp_ns: '1748772000123456789',
+      amplitude_unit: 'raw/2048',
+      t_rel_basis: 'last_t0',
     });
   });
 

@@ -291,10 +291,10 @@ describe('field gateways', () => {
     });
     gw.on('message', (topic, payload) => {
       if (topic !== 'devices/gw-cmd/commands') return;
-      const cmd = JSON.parse(payload.toString()) as { id: string; command: string };
+      const cmd = JSON.parse(payload.toString()) as { room: string; actuator: string; state: string };
       void gw.publishAsync(
-        'devices/gw-cmd/commands/ack',
-        JSON.stringify({ id: cmd.id, success: true, message: `did ${cmd.command}` }),
+        'devices/gw-cmd/actuator_states',
+        JSON.stringify({ room: 'fruiting', actuator: cmd.actuator, state: cmd.state.toLowerCase() }),
         { qos: 1 },
       );
     });
@@ -307,7 +307,11 @@ describe('field gateways', () => {
     const res = await fetch(`${serve.httpUrl}/api/commands`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ device_id: 'gw-cmd', command: 'read_sensors', args: {} }),
+      body: JSON.stringify({
+        device_id: 'gw-cmd',
+        command: 'set_actuator',
+        args: { room: 'fruiting', actuator: 'led', state: 'on' },
+      }),
     });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
@@ -316,9 +320,9 @@ describe('field gateways', () => {
         (await getJson<CommandRecord>(`${serve.httpUrl}/api/commands/${id}`)).body.state === 'acknowledged',
       'acknowledged',
     );
-    expect((await http.events({ kind: 'command.ack', device_id: 'gw-cmd' }))[0]!.data).toMatchObject({
-      command_id: id,
-      ok: true,
+    expect((await http.events({ kind: 'actuator.state', device_id: 'gw-cmd' }))[0]!.data).toMatchObject({
+      actuator: 'led',
+      state: 'on',
     });
     gw.stream.destroy();
     await waitFor(async () => (await online()) === false, 'gateway offline after its will');
@@ -352,20 +356,21 @@ describe('gateway simulator against the console', () => {
     });
     try {
       await waitFor(
-        async () => (await http.events({ kind: 'gateway.reading', device_id: 'gw-02' })).length >= 9,
-        'readings of gw-02',
+        async () =>
+          (await http.events({ kind: 'gateway.reading', device_id: 'MASH-A1-CAL25-0B12F4' })).length >= 6,
+        'readings of the second gateway',
       );
       await waitFor(async () => {
         const r = await getJson<{ devices: DeviceRow[] }>(`${serve.httpUrl}/api/devices`);
-        return r.body.devices.some((d) => d.device_id === 'gw-01' && d.online);
-      }, 'gw-01 online');
+        return r.body.devices.some((d) => d.device_id === 'MASH-B2-CAL26-CE637C' && d.online);
+      }, 'the first gateway online');
       const res = await fetch(`${serve.httpUrl}/api/commands`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          device_id: 'gw-01',
+          device_id: 'MASH-B2-CAL26-CE637C',
           command: 'set_actuator',
-          args: { actuator: 'fan', state: 'on' },
+          args: { room: 'fruiting', actuator: 'exhaust_fan', state: 'on' },
         }),
       });
       expect(res.status).toBe(201);
@@ -379,6 +384,6 @@ describe('gateway simulator against the console', () => {
       await sim.stop();
     }
     const rejects = await http.rejects(500);
-    expect(rejects.rejects.filter((x) => /^devices\/gw-0[12]\//.test(x.topic))).toEqual([]);
+    expect(rejects.rejects.filter((x) => /^devices\/MASH-/.test(x.topic))).toEqual([]);
   }, 60_000);
 });

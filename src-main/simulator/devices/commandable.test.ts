@@ -30,23 +30,24 @@ describe('commandable devices', () => {
       parseIncomingCommand(
         'gateway',
         'devices/g/commands',
-        '{"id":"y","command":"identify","params":{"a":1}}',
+        '{"room":"spawning","actuator":"led","state":"ON"}',
       ),
-    ).toMatchObject({ id: 'y', command: 'identify', args: { a: 1 } });
+    ).toMatchObject({ command: 'set_actuator', args: { room: 'spawning', actuator: 'led', state: 'on' } });
     expect(parseIncomingCommand('range', 't', 'not json')).toBeNull();
     expect(parseIncomingCommand('range', 't', '{"command":"x"}')).toBeNull();
   });
 
   it('answers on the family’s ack topic in its shape', () => {
     expect(ackTopicFor('whackamole', 'whackamole/c/command')).toBe('whackamole/c/ack');
-    expect(ackTopicFor('gateway', 'devices/g/commands')).toBe('devices/g/commands/ack');
+    expect(ackTopicFor('gateway', 'devices/g/commands')).toBe('devices/g/actuator_states');
     expect(ackTopicFor('range', 'leadville/timer/command')).toBe('leadville/timer/command/ack');
-    expect(JSON.parse(ackBody('gateway', 'y', { ok: false, error: 'nope' }))).toEqual({
-      id: 'y',
-      success: false,
-      message: 'nope',
+    expect(JSON.parse(ackBody('gateway', 'spawning/led/on', { ok: true })!)).toMatchObject({
+      room: 'fruiting',
+      actuator: 'led',
+      state: 'on',
     });
-    expect(JSON.parse(ackBody('whackamole', 'x', { ok: true }))).toEqual({
+    expect(ackBody('gateway', 'spawning/led/on', { ok: false, error: 'nope' })).toBeNull();
+    expect(JSON.parse(ackBody('whackamole', 'x', { ok: true })!)).toEqual({
       command_id: 'x',
       ok: true,
       error: null,

@@ -7,7 +7,7 @@
  * |--------------|-------------------------------------------------|------------------------------------------------------|
  * | `range`      | `{prefix}/timer/command`, `{prefix}/sensor/{id}/command` | same + `/ack`, `{command_id, ok, error}` (Marshal's optional range ack) |
  * | `whackamole` | `whackamole/{id}/command`                       | `whackamole/{id}/ack`, `{command_id, ok, error}`     |
- * | `gateway`    | `devices/{id}/commands`                         | `devices/{id}/commands/ack`, `{id, success, message}`|
+ * | `gateway`    | `devices/{id}/commands` `{room, actuator, state}` | `devices/{id}/actuator_states` `{room, actuator, state}` (the M.A.S.H. gateway has no ack: a refusal is silence) |
  *
  * A device's `decide` returns `{ok: true}`, `{ok: false, error}`, or `null` to stay silent (old
  * firmware that drops what it does not know: the console's command then times out).
@@ -43,22 +43,61 @@ export function parseIncomingCommand(
   } catch {
     return null;
   }
+  if (wire === 'gateway') return gatewayCommand(body, topic);
   if (!isObject(body) || typeof body.command !== 'string') return null;
-  const id = wire === 'gateway' ? body.id : body.command_id;
+  const id = body.command_id;
   if (typeof id !== 'string' && typeof id !== 'number') return null;
-  const args = wire === 'gateway' ? body.params : body.args;
+  const args = body.args;
   return { id: String(id), command: body.command, args: isObject(args) ? args : {}, body, topic };
+}
+
+/** The gateway's two shapes; its commands carry no id, so the id is what the command asks for. */
+function gatewayCommand(body: unknown, topic: string): IncomingCommand | null {
+  if (!isObject(body)) return null;
+  if (body.command_type === 'set_auto_mode')
+    return {
+      id: 'auto_mode',
+      command: 'set_auto_mode',
+      args: { enabled: body.enabled === true },
+      body,
+      topic,
+    };
+  if (typeof body.actuator !== 'string' || typeof body.state !== 'string') return null;
+  const room = typeof body.room === 'string' ? body.room.toLowerCase() : 'fruiting';
+  const actuator = body.actuator.toLowerCase();
+  const state = body.state.toLowerCase();
+  return {
+    id: `${room}/${actuator}/${state}`,
+    command: 'set_actuator',
+    args: { room, actuator, state },
+    body,
+    topic,
+  };
 }
 
 /** Where the acknowledgement of a command received on `commandTopic` goes. */
 export function ackTopicFor(wire: CommandWire, commandTopic: string): string {
   if (wire === 'whackamole') return commandTopic.replace(/\/command$/, '/ack');
+  if (wire === 'gateway') return commandTopic.replace(/\/commands$/, '/actuator_states');
   return `${commandTopic}/ack`;
 }
 
-export function ackBody(wire: CommandWire, id: string, reply: { ok: boolean; error?: string }): string {
+/** The answer's body; null when the family sends none (a gateway refusing, or its auto mode). */
+export function ackBody(
+  wire: CommandWire,
+  id: string,
+  reply: { ok: boolean; error?: string },
+): string | null {
   if (wire === 'gateway') {
-    return JSON.stringify({ id, success: reply.ok, message: reply.ok ? 'ok' : (reply.error ?? 'failed') });
+    const [room, actuator, state] = id.split('/');
+    if (!reply.ok || !actuator || !state) return null;
+    // It reports the room its relay map resolves: every actuator but the exhaust fan is in fruiting.
+    return JSON.stringify({
+      room: actuator === 'exhaust_fan' ? room : 'fruiting',
+      actuator,
+      state,
+      timestamp: Date.now() / 1000,
+    });
   }
   return JSON.stringify({ command_id: id, ok: reply.ok, error: reply.ok ? null : (reply.error ?? 'failed') });
 }
@@ -84,7 +123,8 @@ export function handleCommands(channel: Channel, opts: CommandHandlerOptions): b
     const reply = opts.decide(cmd);
     opts.onCommand?.(cmd, reply);
     if (reply === null) return;
-    channel.publish(ackTopicFor(opts.wire, topic), ackBody(opts.wire, cmd.id, reply), { qos: 1 }, 'other');
+    const body = ackBody(opts.wire, cmd.id, reply);
+    if (body !== null) channel.publish(ackTopicFor(opts.wire, topic), body, { qos: 1 }, 'other');
   });
   return true;
 }

@@ -194,54 +194,50 @@ describe('neurogame scenario', () => {
 });
 
 describe('gateway scenario', () => {
-  it('reports zones, crosses 1,500 ppm CO2, alerts, and all of it parses', () => {
+  it("speaks the gateway's own format: rooms, epoch timestamps, re-sent alerts, no will", () => {
     const rec = recordScenario({ scenario: 'gateway', seed: 9, durationS: 300 });
     for (const m of rec.messages)
       expect(parse(m.topic, m.payload).outcome, `${m.topic} ${m.payload}`).toBe('events');
     const data = rec.messages
       .filter((m) => m.topic.endsWith('/sensor_data'))
-      .map((m) => JSON.parse(m.payload));
+      .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
     expect(data.length).toBeGreaterThanOrEqual(2 * (300 / 5) - 2);
+    expect(typeof data[0]!.timestamp).toBe('number');
+    expect(Object.keys(data[0]!).sort()).toEqual(['fruiting', 'spawning', 'timestamp']);
     const co2 = data.flatMap((d) =>
       Object.values(d)
-        .filter((z) => typeof z === 'object')
+        .filter((z) => typeof z === 'object' && typeof (z as { co2?: unknown }).co2 === 'number')
         .map((z) => (z as { co2: number }).co2),
     );
     expect(Math.max(...co2)).toBeGreaterThan(1500);
     const alerts = rec.messages.filter((m) => m.topic.endsWith('/alerts')).map((m) => JSON.parse(m.payload));
-    expect(alerts.length).toBeGreaterThan(0);
-    expect(alerts[0]).toMatchObject({ alert_type: 'high_co2', severity: 'WARNING', metric: 'co2' });
-    expect(rec.wills.map((w) => [w.topic, w.retain])).toEqual([
-      ['devices/gw-01/status', true],
-      ['devices/gw-02/status', true],
-    ]);
+    // Re-sent on every reading while over the limit, as the gateway does.
+    expect(alerts.length).toBeGreaterThan(1);
+    expect(alerts[0]).toMatchObject({ type: 'co2_high', severity: 'WARNING' });
+    expect(alerts[0].message).toMatch(/^FRUITING CO2 HIGH: \d+ppm \(max: 1000ppm\)$/);
+    expect(rec.wills).toEqual([]);
+    const status = rec.messages.filter((m) => m.topic.endsWith('/status')).map((m) => JSON.parse(m.payload));
+    expect(status[0]).toMatchObject({ status: 'ONLINE', metadata: {} });
   });
 
-  it('acknowledges commands, refusing unknown ones', () => {
+  it('answers a switch with actuator_states in the room it resolves, and nothing else', () => {
     const h = harness(gatewayScenario, 9);
+    const gw = 'devices/MASH-B2-CAL26-CE637C';
     h.advance(60_000);
-    h.send('devices/gw-01/commands', {
-      id: 'k1',
-      command: 'set_actuator',
-      params: { actuator: 'fan', state: 'on' },
-      issued_at: 'x',
-    });
-    h.send('devices/gw-01/commands', { id: 7, command: 'warp', params: {}, issued_at: 'x' });
-    h.send('devices/gw-01/commands', {
-      id: 'k3',
-      command: 'set_setpoint',
-      params: { zone: 'nope', metric: 'co2', value: 1 },
-      issued_at: 'x',
-    });
+    h.send(`${gw}/commands`, { room: 'spawning', actuator: 'mist_maker', state: 'ON', source: 'marshal' });
+    h.send(`${gw}/commands`, { room: 'spawning', actuator: 'exhaust_fan', state: false });
+    h.send(`${gw}/commands`, { room: 'fruiting', actuator: 'warp_drive', state: 'ON' });
+    h.send(`${gw}/commands`, { command_type: 'set_auto_mode', enabled: true });
+    h.send(`${gw}/commands`, { id: 'x', command: 'reboot', params: {} });
     h.advance(100);
-    const acks = h.published
-      .filter((m) => m.topic === 'devices/gw-01/commands/ack')
-      .map((m) => JSON.parse(m.payload));
-    expect(acks.map((a) => [a.id, a.success])).toEqual([
-      ['k1', true],
-      [7, false],
-      ['k3', false],
+    const states = h.published
+      .filter((m) => m.topic === `${gw}/actuator_states`)
+      .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    expect(states.map((s) => [s.room, s.actuator, s.state])).toEqual([
+      ['fruiting', 'mist_maker', 'on'],
+      ['spawning', 'exhaust_fan', 'off'],
     ]);
+    expect(h.published.some((m) => m.topic.endsWith('/commands/ack'))).toBe(false);
     for (const m of h.published) expect(parse(m.topic, m.payload).outcome).toBe('events');
   });
 });

@@ -1,65 +1,71 @@
 /**
- * `gateway`: M.A.S.H.-style field gateways on the domain.md §8 tree. Each gateway reports its
- * zones' temperature, humidity and CO2 every few seconds on `devices/{id}/sensor_data`, keeps a
- * retained status (last will: offline), raises its own `high_co2` WARNING when a zone's CO2 passes
- * 1,300 ppm, and carries out and acknowledges commands from `devices/{id}/commands` on
- * `devices/{id}/commands/ack`. CO2 excursions past 1,500 ppm (the console's CRITICAL threshold)
- * happen every few minutes — the first one about half a minute in.
+ * `gateway`: M.A.S.H. IoT gateways (Raspberry Pi) in the gateway's own wire format. Each gateway
+ * connects without a will, publishes a retained `{"status": "ONLINE", …}` (and `OFFLINE` when it
+ * shuts down), reports its fruiting and spawning rooms every 5 s on `devices/{id}/sensor_data`
+ * (epoch-second timestamps; a room whose sensor failed as `{"error": "invalid_reading"}`), re-sends
+ * `{"type": "co2_high", …}` on every reading while a room is over its limit, and carries out
+ * `{room, actuator, state}` commands, answering with `actuator_states` (nothing else answers:
+ * unknown actuators and `set_auto_mode` get no reply). CO2 excursions past 1,500 ppm (the console's
+ * CRITICAL threshold) happen every few minutes — the first one about half a minute in.
  */
-import { EventQueue, isoAt } from '../clock';
-import {
-  DEVICE_CO2_ALERT_PPM,
-  DEVICE_CO2_CLEAR_PPM,
-  makeZone,
-  startSurge,
-  stepZone,
-  zoneReading,
-  type Zone,
-} from '../devices/gateway';
+import { EventQueue } from '../clock';
+import { makeZone, startSurge, stepZone, zoneReading, type Zone } from '../devices/gateway';
 import type { Rng } from '../random';
 import type { Channel, Scenario, ScenarioContext, ScenarioDefinition } from '../types';
 
 export const READING_PERIOD_MS = 5000;
-export const STATUS_PERIOD_MS = 30_000;
 export const FIRST_SURGE_AFTER_MS = { min: 20_000, max: 40_000 } as const;
-/** Chance per reading that one of a gateway's zones starts an excursion (~ every 5 min). */
+/** Chance per reading that one of a gateway's rooms starts an excursion (~ every 5 min). */
 export const SURGE_CHANCE = READING_PERIOD_MS / 300_000;
-export const FIRMWARE = 'mash-gw 1.8.2';
+/** Chance per reading that a room's sensor read fails (the Arduino sends an error for it). */
+export const SENSOR_ERROR_CHANCE = 0.01;
+/** The gateway's own CO2 limits per room (its shipped config). */
+export const CO2_MAX_PPM: Readonly<Record<string, number>> = { fruiting: 1000, spawning: 20_000 };
+/** The gateway's relay map: exhaust fans exist per room, everything else only in fruiting. */
+const ACTUATORS = new Set(['mist_maker', 'humidifier_fan', 'exhaust_fan', 'intake_fan', 'led', 'blower_fan']);
 
 export const GATEWAYS: readonly {
   id: string;
   zones: readonly [string, { temp: number; humidity: number; co2: number }][];
 }[] = [
   {
-    id: 'gw-01',
+    id: 'MASH-B2-CAL26-CE637C',
     zones: [
-      ['fruiting', { temp: 22.5, humidity: 88, co2: 850 }],
-      ['incubation', { temp: 25.5, humidity: 70, co2: 1100 }],
+      ['fruiting', { temp: 24, humidity: 88, co2: 850 }],
+      ['spawning', { temp: 28, humidity: 75, co2: 1100 }],
     ],
   },
   {
-    id: 'gw-02',
+    id: 'MASH-A1-CAL25-0B12F4',
     zones: [
-      ['greenhouse-a', { temp: 21, humidity: 65, co2: 600 }],
-      ['greenhouse-b', { temp: 21.5, humidity: 62, co2: 620 }],
-      ['nursery', { temp: 23, humidity: 75, co2: 700 }],
+      ['fruiting', { temp: 23.5, humidity: 86, co2: 800 }],
+      ['spawning', { temp: 27.5, humidity: 73, co2: 1050 }],
     ],
   },
 ];
 
+/** Python's `json.dumps` with its default separators (`", "`, `": "`), as the gateway sends. */
+export function pyJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`)
+      .join(', ')}}`;
+  return JSON.stringify(v);
+}
+
+const epochS = (ms: number) => ms / 1000;
+
 class Gateway {
   readonly zones: Zone[];
-  bootedAt: number;
 
   constructor(
     readonly id: string,
     readonly channel: Channel,
     readonly rng: Rng,
     zones: readonly [string, { temp: number; humidity: number; co2: number }][],
-    now: number,
   ) {
     this.zones = zones.map(([name, sp]) => makeZone(name, { ...sp }));
-    this.bootedAt = now - rng.int(60, 86_400) * 1000;
   }
 
   topic(leaf: string): string {
@@ -84,19 +90,8 @@ class GatewayScenario implements Scenario {
   constructor(private readonly ctx: ScenarioContext) {
     this.lastNow = ctx.createdMs;
     for (const g of GATEWAYS) {
-      const will = {
-        topic: `devices/${g.id}/status`,
-        payload: JSON.stringify({ online: false, timestamp: isoAt(ctx.createdMs) }),
-        qos: 1 as const,
-        retain: true,
-      };
-      const gw = new Gateway(
-        g.id,
-        ctx.channels.open(g.id, will),
-        ctx.rng.fork(`gateway:${g.id}`),
-        g.zones,
-        ctx.createdMs,
-      );
+      // The gateway sets no last will: a crash leaves its retained ONLINE behind.
+      const gw = new Gateway(g.id, ctx.channels.open(g.id), ctx.rng.fork(`gateway:${g.id}`), g.zones);
       this.gateways.push(gw);
       gw.channel.subscribe?.(gw.topic('commands'), (_t, payload) => this.onCommand(gw, payload));
     }
@@ -106,7 +101,7 @@ class GatewayScenario implements Scenario {
     this.lastNow = now;
     this.queue.clear();
     this.gateways.forEach((gw, k) => {
-      this.queue.schedule(now, (at) => this.status(gw, at, true));
+      this.queue.schedule(now, (at) => this.status(gw, at, 'ONLINE'));
       // Gateways report out of step with each other.
       this.queue.schedule(now + k * 700 + 200, (at) => this.readings(gw, at, true));
     });
@@ -123,35 +118,21 @@ class GatewayScenario implements Scenario {
   }
 
   shutdown(now: number): void {
-    for (const gw of this.gateways) {
-      gw.channel.publish(
-        gw.topic('status'),
-        JSON.stringify({ online: false, timestamp: isoAt(now) }),
-        { qos: 1, retain: true },
-        'status',
-      );
-    }
+    for (const gw of this.gateways) this.status(gw, now, 'OFFLINE');
   }
 
   counters(): Record<string, number> {
     return { ...this.c };
   }
 
-  private status(gw: Gateway, at: number, periodic: boolean): void {
+  private status(gw: Gateway, at: number, status: 'ONLINE' | 'OFFLINE'): void {
     gw.channel.publish(
       gw.topic('status'),
-      JSON.stringify({
-        online: true,
-        uptime: Math.round((at - gw.bootedAt) / 1000),
-        firmware: FIRMWARE,
-        zones: gw.zones.length,
-        timestamp: isoAt(at),
-      }),
+      pyJson({ status, timestamp: epochS(at), metadata: {} }),
       { qos: 1, retain: true },
       'status',
     );
     this.c.status_messages++;
-    if (periodic) this.queue.schedule(at + STATUS_PERIOD_MS, (t) => this.status(gw, t, true));
   }
 
   private surge(gw: Gateway, zone: Zone, at: number): void {
@@ -166,108 +147,88 @@ class GatewayScenario implements Scenario {
     const body: Record<string, unknown> = {};
     for (const zone of gw.zones) {
       stepZone(zone, gw.rng, at);
+      if (gw.rng.chance(SENSOR_ERROR_CHANCE)) {
+        body[zone.name] = { error: 'invalid_reading' };
+        continue;
+      }
       body[zone.name] = zoneReading(zone);
       this.c.readings += 3;
     }
-    body.timestamp = isoAt(at);
-    gw.channel.publish(gw.topic('sensor_data'), JSON.stringify(body), { qos: 1 }, 'telemetry');
+    body.timestamp = epochS(at);
+    gw.channel.publish(gw.topic('sensor_data'), pyJson(body), { qos: 1 }, 'telemetry');
     this.c.sensor_messages++;
     for (const zone of gw.zones) this.deviceAlert(gw, zone, at);
     if (periodic) this.queue.schedule(at + READING_PERIOD_MS, (t) => this.readings(gw, t, true));
   }
 
-  /** The gateway's own alert: once per excursion past its (lower) limit. */
+  /** The gateway's own alert: re-sent with every reading while the room is over its limit. */
   private deviceAlert(gw: Gateway, zone: Zone, at: number): void {
     const co2 = Math.round(zone.co2);
-    if (zone.alertArmed && co2 > DEVICE_CO2_ALERT_PPM) {
-      zone.alertArmed = false;
-      gw.channel.publish(
-        gw.topic('alerts'),
-        JSON.stringify({
-          alert_type: 'high_co2',
-          message: `CO2 ${co2} ppm in ${zone.name}`,
-          severity: 'WARNING',
-          zone: zone.name,
-          metric: 'co2',
-          value: co2,
-          threshold: DEVICE_CO2_ALERT_PPM,
-          timestamp: isoAt(at),
-        }),
-        { qos: 1 },
-        'other',
-      );
-      this.c.device_alerts++;
-    } else if (!zone.alertArmed && co2 < DEVICE_CO2_CLEAR_PPM) {
-      zone.alertArmed = true;
-    }
+    const max = CO2_MAX_PPM[zone.name];
+    if (max === undefined || co2 <= max) return;
+    gw.channel.publish(
+      gw.topic('alerts'),
+      pyJson({
+        type: 'co2_high',
+        message: `${zone.name.toUpperCase()} CO2 HIGH: ${co2}ppm (max: ${max}ppm)`,
+        severity: 'WARNING',
+        timestamp: epochS(at),
+      }),
+      { qos: 1 },
+      'other',
+    );
+    this.c.device_alerts++;
   }
 
   private onCommand(gw: Gateway, payload: string): void {
     this.c.commands_received++;
-    let cmd: { id?: unknown; command?: unknown; params?: unknown };
+    let cmd: Record<string, unknown>;
     try {
-      cmd = JSON.parse(payload) as typeof cmd;
+      cmd = JSON.parse(payload) as Record<string, unknown>;
     } catch {
-      return;
+      return; // logged and dropped by the gateway
     }
-    if (typeof cmd.id !== 'string' && typeof cmd.id !== 'number') return;
-    const id = cmd.id;
-    const params = (cmd.params && typeof cmd.params === 'object' ? cmd.params : {}) as Record<
-      string,
-      unknown
-    >;
+    if (!cmd || typeof cmd !== 'object') return;
+    // Auto mode has no MQTT feedback at all.
+    if (cmd.command_type === 'set_auto_mode' || (cmd.enabled !== undefined && cmd.actuator === undefined))
+      return;
+    const actuator = typeof cmd.actuator === 'string' ? cmd.actuator.toLowerCase() : '';
+    const room = typeof cmd.room === 'string' ? cmd.room.toLowerCase() : 'fruiting';
+    const on = stateOf(cmd.state);
+    if (!ACTUATORS.has(actuator) || on === null) return; // dropped without a reply
     this.queue.schedule(this.lastNow, (at) => {
-      const ack = (success: boolean, message: string) => {
-        gw.channel.publish(
-          gw.topic('commands/ack'),
-          JSON.stringify({ id, success, message }),
-          { qos: 1 },
-          'other',
-        );
-        this.c.acks++;
-      };
-      switch (cmd.command) {
-        case 'set_actuator':
-        case 'set_level': {
-          // A fan (or any ventilation) at work ends the excursions.
-          const actuator = typeof params.actuator === 'string' ? params.actuator : '';
-          const on = cmd.command === 'set_level' ? Number(params.level) > 0 : params.state !== 'off';
-          if (/fan|vent/i.test(actuator) && on) for (const z of gw.zones) z.surge = null;
-          return ack(
-            true,
-            `${actuator || 'actuator'} ${cmd.command === 'set_level' ? `at ${String(params.level)} %` : on ? 'on' : 'off'}`,
-          );
-        }
-        case 'set_setpoint': {
-          const zone = gw.zones.find((z) => z.name === params.zone);
-          const metric = params.metric;
-          const value = Number(params.value);
-          if (!zone) return ack(false, `unknown zone ${JSON.stringify(params.zone ?? null).slice(0, 40)}`);
-          if ((metric !== 'temp' && metric !== 'humidity' && metric !== 'co2') || !Number.isFinite(value)) {
-            return ack(false, 'setpoint needs metric temp, humidity or co2 and a number');
-          }
-          zone.setpoint = { ...zone.setpoint, [metric]: value };
-          return ack(true, `${zone.name} ${metric} setpoint ${value}`);
-        }
-        case 'read_sensors':
-          ack(true, 'reading now');
-          return this.readings(gw, at, false);
-        case 'reboot':
-          gw.bootedAt = at;
-          ack(true, 'rebooting');
-          return this.status(gw, at, false);
-        case 'identify':
-          return ack(true, 'blinking');
-        default:
-          return ack(false, `unknown command ${JSON.stringify(cmd.command ?? null).slice(0, 40)}`);
-      }
+      // A fan at work ends the excursions.
+      if (/fan/.test(actuator) && on) for (const z of gw.zones) z.surge = null;
+      gw.channel.publish(
+        gw.topic('actuator_states'),
+        pyJson({
+          room: actuator === 'exhaust_fan' ? room : 'fruiting',
+          actuator,
+          state: on ? 'on' : 'off',
+          timestamp: epochS(at),
+        }),
+        { qos: 1 },
+        'other',
+      );
+      this.c.acks++;
     });
   }
+}
+
+/** The gateway's state normalisation: bool, number, or ON/OFF/TRUE/FALSE/1/0/YES/NO. */
+function stateOf(v: unknown): boolean | null {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v !== 'string') return null;
+  const s = v.trim().toUpperCase();
+  if (['ON', 'TRUE', '1', 'YES'].includes(s)) return true;
+  if (['OFF', 'FALSE', '0', 'NO'].includes(s)) return false;
+  return null;
 }
 
 export const gatewayScenario: ScenarioDefinition = {
   family: 'gateway',
   name: 'gateway',
-  description: `field gateways (${GATEWAYS.map((g) => g.id).join(', ')}): zone readings, CO2 excursions, alerts, command acks`,
+  description: `M.A.S.H. gateways (${GATEWAYS.map((g) => g.id).join(', ')}): room readings, CO2 excursions, re-sent alerts, actuator states`,
   create: (ctx) => new GatewayScenario(ctx),
 };

@@ -112,7 +112,19 @@ class RangeScenario implements Scenario {
     impacts_lost: 0,
   };
 
-  constructor(private readonly ctx: ScenarioContext) {
+  /** PR51 wire only: when the bridge last sent a T0 (it resets on every beep and every shot). */
+  private lastT0Ms: number | null = null;
+
+  constructor(
+    private readonly ctx: ScenarioContext,
+    /**
+     * `marshal`: the bridge's richer shapes (timer events with the AMG `raw_hex` frame, STOP,
+     * impacts relative to the beep). `pr51`: LeadVille's own message bus — a T0 on
+     * `detection/shots` for the beep and for every shot, no STOP, HITs in the nested envelope with
+     * `t_rel_ms` from the last T0.
+     */
+    private readonly wire: 'marshal' | 'pr51' = 'marshal',
+  ) {
     const { rng } = ctx;
     this.timerRng = rng.fork('timer');
     this.impactRng = rng.fork('impacts');
@@ -408,7 +420,10 @@ class RangeScenario implements Scenario {
     this.runningUntil = plan.stopMs;
     // Between strings and shooters 8–15 s; the squad takes longer to walk to the next stage.
     const between = matchSlot(this.stringNumber).firstOfStage ? BETWEEN_STAGES_MS : BETWEEN_STRINGS_MS;
-    const gap = this.timerRng.int(between.min, between.max);
+    let gap = this.timerRng.int(between.min, between.max);
+    // With no STOP on the wire, the console ends a string after 30 s without a T0: the next
+    // beep must come later than that, or it reads as one more shot.
+    if (this.wire === 'pr51') gap = Math.max(gap, PR51_MIN_GAP_MS);
     this.scheduleBeep(plan.stopMs + gap);
   }
 
@@ -435,8 +450,24 @@ class RangeScenario implements Scenario {
   }
 
   private publishTimerEvent(event: TimerEvent, planned: PlannedString): void {
-    const payload = timerEventPayload(event, planned.style, TIMER_ID, isoAt);
-    this.timer.publish(this.topic('timer/events'), JSON.stringify(payload), { qos: 1 }, 'timer');
+    if (this.wire === 'pr51') {
+      if (event.type !== 'STOP') {
+        this.lastT0Ms = event.receivedMs;
+        const payload = {
+          event_type: 'T0',
+          // The bridge's monotonic clock: nanoseconds since its boot.
+          data: {
+            source: 'AMG_Commander',
+            timestamp_ns: (event.receivedMs - this.ctx.createdMs + 3_600_000) * 1e6,
+          },
+          timestamp: isoAt(event.receivedMs),
+        };
+        this.bridge.publish(this.topic('detection/shots'), JSON.stringify(payload), { qos: 1 }, 'timer');
+      }
+    } else {
+      const payload = timerEventPayload(event, planned.style, TIMER_ID, isoAt);
+      this.timer.publish(this.topic('timer/events'), JSON.stringify(payload), { qos: 1 }, 'timer');
+    }
     this.c.timer_events++;
     this.c.messages++;
     if (event.type === 'SHOT') this.c.shots++;
@@ -455,7 +486,24 @@ class RangeScenario implements Scenario {
       this.c.impacts_lost++;
       return;
     }
-    const payload = impactPayload(burst, t0ReceivedMs, isoAt);
+    let payload: Record<string, unknown> = impactPayload(burst, t0ReceivedMs, isoAt);
+    if (this.wire === 'pr51') {
+      const onset = Math.round(burst.onsetMs);
+      payload = {
+        event_type: 'HIT',
+        data: {
+          sensor_id: burst.sensorId,
+          plate_id: burst.plateId,
+          peak_amplitude: burst.peak,
+          duration_ms: burst.durationMs,
+          rms_amplitude: burst.rms,
+          timestamp_ns: (onset - this.ctx.createdMs + 3_600_000) * 1e6,
+          t_rel_ms: this.lastT0Ms === null ? null : onset - this.lastT0Ms,
+        },
+        sensor_id: burst.sensorId,
+        timestamp: isoAt(onset),
+      };
+    }
     this.bridge.publish(this.topic('detection/impacts'), JSON.stringify(payload), { qos: 1 }, 'impact');
     this.c.impacts++;
     this.c.messages++;
@@ -495,4 +543,14 @@ export const rangeScenario: ScenarioDefinition = {
   name: 'range',
   description: 'range bridge: AMG timer strings, BT50 sensor telemetry with impacts, statuses',
   create: (ctx) => new RangeScenario(ctx),
+};
+
+/** Between two strings on the PR51 wire (which has no STOP). */
+export const PR51_MIN_GAP_MS = 40_000;
+
+export const leadvilleScenario: ScenarioDefinition = {
+  family: 'range',
+  name: 'leadville',
+  description: "range bridge on LeadVille's own message bus (PR51): T0 per beep and per shot, nested HITs",
+  create: (ctx) => new RangeScenario(ctx, 'pr51'),
 };
