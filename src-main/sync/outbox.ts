@@ -75,7 +75,12 @@ export class Outbox {
       toDead: db.prepare(
         'INSERT INTO sync_dead_letters (dest, seq, event_id, queued_at, body, status, error, at) SELECT dest, seq, event_id, queued_at, body, ?, ?, ? FROM sync_outbox WHERE id = ?',
       ),
-      pending: db.prepare('SELECT COUNT(*) AS n, MIN(queued_at) AS oldest FROM sync_outbox WHERE dest = ?'),
+      // Two index probes, not a COUNT over a backlog of hundreds of thousands (health asks every
+      // second): rows only ever leave from the head, so a destination's seqs stay contiguous.
+      // One aggregate each: SQLite's min/max index shortcut does not apply to both in one query.
+      lo: db.prepare('SELECT MIN(seq) AS v FROM sync_outbox WHERE dest = ?').pluck(),
+      hi: db.prepare('SELECT MAX(seq) AS v FROM sync_outbox WHERE dest = ?').pluck(),
+      queuedAt: db.prepare('SELECT queued_at FROM sync_outbox WHERE dest = ? AND seq = ?'),
       dead: db.prepare('SELECT COUNT(*) AS n FROM sync_dead_letters WHERE dest = ?'),
       success: db.prepare('UPDATE sync_destinations SET last_success = ? WHERE id = ?'),
       lastSuccess: db.prepare('SELECT last_success FROM sync_destinations WHERE id = ?'),
@@ -139,8 +144,11 @@ export class Outbox {
   }
 
   pending(dest: string): { count: number; oldest: number | null } {
-    const r = this.stmt.pending.get(dest) as { n: number; oldest: number | null };
-    return { count: r.n, oldest: r.oldest };
+    const lo = this.stmt.lo.get(dest) as number | null;
+    const hi = this.stmt.hi.get(dest) as number | null;
+    if (lo === null || hi === null) return { count: 0, oldest: null };
+    const head = this.stmt.queuedAt.get(dest, lo) as { queued_at: number };
+    return { count: hi - lo + 1, oldest: head.queued_at };
   }
 
   deadLetters(dest: string): number {
