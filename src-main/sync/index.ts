@@ -70,8 +70,9 @@ export const syncModule: ModuleFactory = (ctx) => {
       for (const s of senders) s.start();
     },
     async stop() {
+      // The observer stays: ingest commits its last batches after the modules stopped, and
+      // those must be queued too (they are sent after the next start).
       for (const s of senders) await s.stop();
-      outbox.stop();
     },
     health(h) {
       if (!senders.length) return;
