@@ -184,6 +184,53 @@ describe('sync to an HTTP destination', () => {
     await serve.dispose();
   }, 60_000);
 
+  it('keeps a batch the server answers 500 at the head, blocked but never dropped', async () => {
+    const receiver = await startSyncServer();
+    servers.push(receiver);
+    receiver.script = [
+      { type: 'status', status: 500 },
+      { type: 'status', status: 401 },
+      { type: 'status', status: 500 },
+    ];
+    const dataDir = makeTempDir('marshal-sync-');
+    dirs.push(dataDir);
+    const serve = await startServe({
+      dataDir,
+      args: ['--mqtt-port', '0', '--http-port', '0', '--console-id', 'bay-5', '--sync-url', receiver.url],
+      env,
+    });
+    const ids = await postTasks(serve.httpUrl, 3, 'g');
+    await waitFor(() => taskIds(receiver).size === ids.length, 'delivery once the server recovers');
+    expect(receiver.batches.slice(0, 4).map((b) => b.key)).toEqual(Array(4).fill(receiver.batches[0]!.key));
+    const st = await getJson<SyncStatus>(`${serve.httpUrl}/api/sync`);
+    expect(st.body.destinations[0]).toMatchObject({ pending: 0, dead_letters: 0 });
+    expect(st.body.destinations[0]!.last_error).toMatch(/HTTP 500/);
+    await serve.dispose();
+  }, 60_000);
+
+  it('delivers after a restart in the middle of an outage', async () => {
+    const receiver = await startSyncServer();
+    servers.push(receiver);
+    receiver.fallback = () => ({ type: 'status', status: 503 });
+    const dataDir = makeTempDir('marshal-sync-');
+    dirs.push(dataDir);
+    const opts = {
+      dataDir,
+      args: ['--mqtt-port', '0', '--http-port', '0', '--console-id', 'bay-6', '--sync-url', receiver.url],
+      env,
+    };
+    const serve = await startServe(opts);
+    const ids = await postTasks(serve.httpUrl, 12, 'h');
+    await receiver.requests(1);
+    expect((await serve.stop('SIGTERM')).code).toBe(0);
+    receiver.fallback = () => ({ type: 'ok' });
+    const again = await startServe(opts);
+    await waitFor(() => taskIds(receiver).size === ids.length, 'delivery after the restart');
+    expect([...taskIds(receiver)].sort()).toEqual([...ids].sort());
+    expectInOrder(receiver, 'bay-6');
+    await again.dispose();
+  }, 60_000);
+
   it('loses nothing when killed -9 during a flush, and sends at most that batch twice', async () => {
     const receiver = await startSyncServer();
     servers.push(receiver);
