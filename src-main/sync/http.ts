@@ -125,7 +125,7 @@ export class HttpDestination {
           return;
         }
         const rows = this.queue[0]!;
-        this.state = this.attempt ? this.state : 'sending';
+        if (this.attempt === 0) this.state = 'sending';
         const out = await this.send(rows);
         if (this.stopped) return;
         const now = Date.now();
