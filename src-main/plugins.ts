@@ -9,6 +9,7 @@ import { commandsPlugin } from './commands';
 import { gamesPlugin } from './games';
 import { kartingPlugin } from './karting';
 import { rangePlugin } from './range';
+import { syncPlugin } from './sync';
 
 export const PLUGINS: readonly Plugin[] = [
   gamesPlugin,
@@ -16,4 +17,5 @@ export const PLUGINS: readonly Plugin[] = [
   bridgesPlugin,
   rangePlugin,
   kartingPlugin,
+  syncPlugin,
 ];

@@ -22,6 +22,29 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ ...base, argv: ['--karting-port', '0'] }).kartingPort).toBe(0);
     expect(() => resolveConfig({ ...base, argv: ['--karting-port', '70000'] })).toThrow(ConfigError);
   });
+  it('takes an HTTP sync destination, its token from the environment, and names the console', () => {
+    const c = resolveConfig({
+      ...base,
+      argv: [
+        '--sync-url',
+        'https://up.example/ingest',
+        '--sync-kinds',
+        'alert, lap',
+        '--console-id',
+        'bay-4',
+      ],
+      env: { MARSHAL_SYNC_TOKEN: 't0k' },
+    });
+    expect(c).toMatchObject({
+      syncUrl: 'https://up.example/ingest',
+      syncToken: 't0k',
+      syncKinds: ['alert', 'lap'],
+      consoleId: 'bay-4',
+    });
+    expect(resolveConfig({ ...base, argv: [] }).syncUrl).toBeUndefined();
+    expect(() => resolveConfig({ ...base, argv: ['--sync-url', 'ftp://x'] })).toThrow(/--sync-url/);
+    expect(() => resolveConfig({ ...base, argv: ['--sync-url', 'not a url'] })).toThrow(ConfigError);
+  });
   it('takes flags over the environment', () => {
     const c = resolveConfig({
       argv: ['--data-dir', '/tmp/a', '--mqtt-port', '0', '--http-port', '0', '--lan'],

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
+import { hostname } from 'node:os';
 import type { CoreConfig } from './types';
 import { AllowedHostError, normalizeAllowedHost } from './route-access';
 
@@ -33,6 +34,9 @@ const options = {
   'raw-retention-minutes': { type: 'string' },
   'allowed-host': { type: 'string', multiple: true },
   'karting-port': { type: 'string' },
+  'sync-url': { type: 'string' },
+  'sync-kinds': { type: 'string' },
+  'console-id': { type: 'string' },
 } as const;
 
 function port(value: string | undefined, name: string, fallback: number): number {
@@ -98,8 +102,28 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
     throw err;
   }
 
+  const syncUrl = values['sync-url'] ?? env.MARSHAL_SYNC_URL;
+  if (syncUrl) {
+    let url: URL | null = null;
+    try {
+      url = new URL(syncUrl);
+    } catch {
+      // reported below
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+      throw new ConfigError(`--sync-url must be an http:// or https:// URL, got "${syncUrl}"`);
+  }
+  const syncKinds = values['sync-kinds']
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+
   return {
     dataDir,
+    syncUrl: syncUrl || undefined,
+    syncToken: env.MARSHAL_SYNC_TOKEN || undefined,
+    syncKinds: syncKinds?.length ? syncKinds : undefined,
+    consoleId: values['console-id'] ?? env.MARSHAL_CONSOLE_ID ?? hostname(),
     allowedHosts: [...new Set(allowedHosts)],
     mqttPort: port(values['mqtt-port'], '--mqtt-port', 1883),
     httpPort: port(values['http-port'], '--http-port', 8000),

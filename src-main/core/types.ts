@@ -24,6 +24,13 @@ export interface CoreConfig {
   neurogameApiKey: string;
   /** The karting app's API on a second port as well (`--karting-port`; 0 picks a free one). */
   kartingPort?: number;
+  /** An HTTP sync destination (`--sync-url`) and its bearer token (`MARSHAL_SYNC_TOKEN`). */
+  syncUrl?: string;
+  syncToken?: string;
+  /** Event kinds that destination gets (`--sync-kinds a,b`); none: every kind of event. */
+  syncKinds?: string[];
+  /** How this console names itself upstream (`--console-id`; default the host name). */
+  consoleId?: string;
 }
 
 /** The Node-side core, never importing electron; the desktop shell and `serve` both wire it. */

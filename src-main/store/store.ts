@@ -127,8 +127,19 @@ function rowExtraOrNull(r: ExtraRow): SampleExtra | null {
   return Object.keys(e).length ? e : null;
 }
 
+/**
+ * Sees the events a transaction stores, inside that transaction (its writes commit or roll back
+ * with them). Called only with events whose kind it asked for; it must not start a transaction.
+ */
+export interface TxObserver {
+  /** The kinds it wants; others never reach it (no allocation for them). */
+  readonly kinds: ReadonlySet<string>;
+  observe(events: readonly MarshalEvent[]): void;
+}
+
 export class Store {
   readonly db: Db;
+  private txObservers: TxObserver[] = [];
   readonly path: string;
   private readonly stmt;
   private counters = new Map<string, number>();
@@ -200,6 +211,23 @@ export class Store {
     for (const key of this.pendingKeys) this.remember(key);
     this.pendingKeys.clear();
     return outcomes;
+  }
+
+  /** Registers an in-transaction observer; returns its removal. */
+  addTxObserver(o: TxObserver): () => void {
+    this.txObservers = [...this.txObservers, o];
+    return () => {
+      this.txObservers = this.txObservers.filter((x) => x !== o);
+    };
+  }
+
+  private notifyTx(outcomes: readonly { events: readonly MarshalEvent[] }[]): void {
+    for (const o of this.txObservers) {
+      let picked: MarshalEvent[] | null = null;
+      for (const out of outcomes)
+        for (const e of out.events) if (o.kinds.has(e.kind)) (picked ??= []).push(e);
+      if (picked) o.observe(picked);
+    }
   }
 
   private remember(key: string): void {
@@ -362,6 +390,7 @@ export class Store {
         events,
       });
     }
+    if (this.txObservers.length) this.notifyTx(outcomes);
     this.bumpCounters(delta);
     return outcomes;
   }
@@ -418,6 +447,7 @@ export class Store {
           data: e.data,
         });
       }
+      if (this.txObservers.length && out.length) this.notifyTx([{ events: out }]);
       this.bumpCounters(
         new Map([
           ['events_stored', out.length],

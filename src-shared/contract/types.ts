@@ -32,7 +32,13 @@ export interface HealthSnapshot {
   store: { state: ComponentState; path: string; size_bytes: number; error?: string };
   ingest: IngestStats;
   bridges?: { state: ComponentState; count: number };
-  sync?: { state: ComponentState; pending: number; last_sync: string | null };
+  sync?: {
+    state: ComponentState;
+    pending: number;
+    last_sync: string | null;
+    dead_letters?: number;
+    error?: string;
+  };
   /** Karting timing feeds: a running feed that is not connected makes it degraded, never down. */
   feeds?: { state: ComponentState; running: number; connected: number };
 }
