@@ -175,7 +175,7 @@ export class EmbeddedBroker implements BrokerAdapter {
   publish(
     topic: string,
     payload: string | Buffer,
-    opts: { qos?: 0 | 1; retain?: boolean } = {},
+    opts: { qos?: 0 | 1 | 2; retain?: boolean } = {},
   ): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not running'));

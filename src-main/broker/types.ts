@@ -10,7 +10,11 @@ export interface BrokerAdapter {
   lastError(): string | null;
   clients(): ClientRow[];
   /** Publishes as the console (commands, configs, its own status). */
-  publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    opts?: { qos?: 0 | 1 | 2; retain?: boolean },
+  ): Promise<void>;
 }
 
 export type IngestSink = (msg: Inbound) => void;

@@ -56,7 +56,7 @@ export const gamesCommandSchemas = {
   'games.cabinet.command': z
     .object({
       device_id: deviceId,
-      command: z.enum(['start', 'stop', 'reset', 'set_difficulty', 'identify']),
+      command: z.enum(['start', 'reset', 'pause', 'set_level', 'identify', 'disconnect']),
       args: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),

@@ -125,6 +125,11 @@ export function encodeCommand(input: EncodeInput & { target: CommandTarget }): E
   return targetSpec(input.target).encode(input);
 }
 
+/** False when this target's devices never acknowledge a command. */
+export function answersFor(target: CommandTarget): boolean {
+  return targetSpec(target).answers !== false;
+}
+
 /** Topics an acknowledgement for this device's commands may arrive on. */
 export function ackTopicsFor(target: CommandTarget, deviceId: string, rangePrefix: string): string[] {
   return targetSpec(target).ackTopics(deviceId, rangePrefix);

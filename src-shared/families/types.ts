@@ -38,6 +38,8 @@ export interface EncodedCommand {
   topic: string;
   /** What goes on the wire: JSON text, or the raw bytes a device reads. */
   payload: string | Uint8Array;
+  /** The QoS it is published with (1 unless said). */
+  qos?: 0 | 1 | 2;
 }
 
 /** A kind of device in the family that takes commands, with its catalogue and wire encoding. */
@@ -50,6 +52,11 @@ export interface CommandTargetSpec {
   encode(input: EncodeInput): EncodedCommand;
   /** Topics an acknowledgement for this device's commands may arrive on. */
   ackTopics(deviceId: string, rangePrefix: string): string[];
+  /**
+   * False for devices that never acknowledge: a command ends `delivered` once the broker took it,
+   * instead of waiting for an ack that cannot come and timing out.
+   */
+  answers?: boolean;
 }
 
 export interface FamilyDescriptor {
