@@ -191,4 +191,20 @@ export const GAMES_MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 202,
+    name: 'neurogame-accounts',
+    sql: `
+      -- The cognitive-task game's server accounts (its /v1/auth routes), with the original's
+      -- PBKDF2 parameters so a copied users table still logs in.
+      CREATE TABLE neuro_users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        salt_b64 TEXT NOT NULL,
+        pwd_hash_b64 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_login_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -85,7 +85,7 @@ describe('encodeCommand', () => {
       const out = encodeCommand({ ...base, target: 'cabinet', deviceId: 'a1b2c3d4e5', command, args });
       expect(out.topic).toBe('whac/a1b2c3d4e5/commands');
       expect(out.qos).toBe(2);
-      return Buffer.from(out.payload as Uint8Array).toString('latin1');
+      return new TextDecoder().decode(out.payload as Uint8Array);
     };
     expect(['start', 'reset', 'pause', 'identify', 'disconnect'].map((c) => bytes(c))).toEqual([
       'S',

@@ -94,6 +94,8 @@ export interface SessionLeaderboardRow {
   rank: number;
   player: string;
   best_score: number;
+  /** The mean score of the player's sessions (the original backend's field). */
+  average_score: number;
   sessions: number;
   /** ISO-8601 UTC. */
   last_played: string;

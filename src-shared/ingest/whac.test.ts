@@ -3,7 +3,7 @@ import { parseMessage } from '.';
 import { headPopScore } from './whac';
 
 const T = Date.parse('2025-12-06T11:08:30Z');
-const opts = { rangePrefix: 'leadville' };
+const opts = { rangePrefix: 'leadville', maxPayloadBytes: 262_144 };
 const enc = (o: unknown) => new TextEncoder().encode(typeof o === 'string' ? o : JSON.stringify(o));
 const parse = (topic: string, body: unknown) => parseMessage(topic, enc(body), T, opts);
 
