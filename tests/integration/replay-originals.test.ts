@@ -59,6 +59,7 @@ describe('whack-a-mole originals on whac/', () => {
     const events = await http.waitForEvents(
       { device_id: WM.SEED_DEVICE, limit: 100 },
       (es) => es.filter((e) => e.topic.startsWith('whac/')).length >= WM.SEED_MESSAGES.length,
+      'every SEED message stored',
     );
     const mine = events.filter((e) => e.topic.startsWith('whac/'));
     expect(mine.map((e) => [e.topic, e.kind]).sort()).toEqual(
@@ -109,6 +110,7 @@ describe('whack-a-mole originals on whac/', () => {
     const session = await http.waitForEvents(
       { kind: 'game.session', device_id: WM.HEAD_DEVICE },
       (es) => es.length > 0,
+      'the assembled HEAD session',
     );
     expect(session[0]!.data).toMatchObject({
       game: 'whackamole-head',
@@ -172,7 +174,7 @@ describe('cognitive-task game original client', () => {
   it('checks the connection, registers, logs in, drains its queue, and reads the board and export', async () => {
     let sent = 0;
     let accepted = 0;
-    const count = (r: { status: number }, ok: boolean) => {
+    const count = <T>(r: T, ok: boolean): T => {
       sent++;
       if (ok) accepted++;
       return r;
