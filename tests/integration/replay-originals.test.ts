@@ -145,8 +145,10 @@ describe('whack-a-mole originals on whac/', () => {
 
     // The agent dies without a DISCONNECT: its will marks the cabinet offline.
     agent.stream.destroy();
-    const offline = await http.waitForEvents({ kind: 'device.status', device_id: WM.HEAD_DEVICE }, (es) =>
-      es.some((e) => e.data.online === false),
+    const offline = await http.waitForEvents(
+      { kind: 'device.status', device_id: WM.HEAD_DEVICE },
+      (es) => es.some((e) => e.data.online === false),
+      'the will',
     );
     expect(offline.some((e) => e.data.status === 'offline')).toBe(true);
 
