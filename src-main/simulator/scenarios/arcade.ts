@@ -81,13 +81,17 @@ class Cabinet {
 
   statusBody(online: boolean, now: number): string {
     if (this.head)
-      return JSON.stringify({ device_id: this.id, ts: now, status: online ? 'online' : 'offline' });
+      return JSON.stringify({
+        device_id: this.id,
+        ts: Math.round(now),
+        status: online ? 'online' : 'offline',
+      });
     return JSON.stringify({
       state: online && this.round ? 'playing' : 'idle',
       level: this.round ? 1 : 0,
       pop_index: this.pop,
       lives_left: this.lives,
-      ts: now,
+      ts: Math.round(now),
     });
   }
 
@@ -101,7 +105,7 @@ class Cabinet {
   headEvent(body: Record<string, unknown>, at: number): void {
     this.channel.publish(
       this.topic('game_events'),
-      JSON.stringify({ ...body, device_id: this.id, ts: at }),
+      JSON.stringify({ ...body, device_id: this.id, ts: Math.round(at) }),
       { qos: 2 },
       'other',
     );
@@ -131,7 +135,7 @@ class ArcadeScenario implements Scenario {
         id === HEAD_CABINET
           ? {
               topic: `whac/${id}/state`,
-              payload: JSON.stringify({ device_id: id, ts: ctx.createdMs, status: 'offline' }),
+              payload: JSON.stringify({ device_id: id, ts: Math.round(ctx.createdMs), status: 'offline' }),
               qos: 2 as const,
               retain: false,
             }
@@ -246,7 +250,7 @@ class ArcadeScenario implements Scenario {
       device_id: cab.id,
       player: round.player.name,
       difficulty: round.difficulty,
-      duration_ms: at - round.startedAt,
+      duration_ms: Math.round(at - round.startedAt),
       started_at: isoAt(round.startedAt),
       ended_at: isoAt(at),
       total_score: result.score,
