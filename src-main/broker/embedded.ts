@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { ClientRow } from '../../src-shared/contract';
 import type { BrokerAdapter, IngestSink } from './types';
-import { CredentialStore, mayPublish, maySubscribe, type Credential } from './credentials';
+import { CredentialStore, mayPublish, maySubscribe, type Credential, type Family } from './credentials';
 
 export interface EmbeddedOptions {
   port: number;
@@ -15,6 +15,11 @@ export interface EmbeddedOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  /**
+   * LAN mode: families whose devices cannot present credentials (the cabinets' agent), admitted
+   * without a username, each held to its own tree for any device id.
+   */
+  lanAnonymous?: readonly Family[];
   /** Retained messages to restore at start (the store keeps them across restarts). */
   retained?: () => { topic: string; payload: Buffer; qos: number }[];
 }
@@ -45,6 +50,13 @@ export class EmbeddedBroker implements BrokerAdapter {
   private error: string | null = null;
   readonly credentials: CredentialStore;
   private auth = new WeakMap<Client, Credential>();
+  /** Clients admitted without credentials (lanAnonymous). */
+  private anonymous = new WeakSet<Client>();
+
+  /** The anonymous families' ACLs, for any device id (`+`). */
+  private anonymousAcls(): { family: Family; device_id: string }[] {
+    return (this.opts.lanAnonymous ?? []).map((family) => ({ family, device_id: '+' }));
+  }
 
   constructor(
     private readonly opts: EmbeddedOptions,
@@ -64,6 +76,10 @@ export class EmbeddedBroker implements BrokerAdapter {
       heartbeatInterval: 60_000,
       authenticate: (client, username, password, done) => {
         if (!lan) return done(null, true);
+        if (username === undefined && password === undefined && this.anonymousAcls().length) {
+          this.anonymous.add(client);
+          return done(null, true);
+        }
         const cred = this.credentials.verify(username, password);
         if (!cred) {
           const err = new Error('bad username or password') as AuthenticateError;
@@ -76,7 +92,11 @@ export class EmbeddedBroker implements BrokerAdapter {
       authorizePublish: (client, packet, done) => {
         if (lan && client) {
           const cred = this.auth.get(client);
-          if (!cred || !mayPublish(cred, packet.topic, rangePrefix)) {
+          const anon = this.anonymous.has(client);
+          const ok = anon
+            ? this.anonymousAcls().some((c) => mayPublish(c, packet.topic, rangePrefix))
+            : cred && mayPublish(cred, packet.topic, rangePrefix);
+          if (!ok) {
             return done(new Error(`not authorized to publish on ${packet.topic}`));
           }
         }
@@ -99,7 +119,10 @@ export class EmbeddedBroker implements BrokerAdapter {
       authorizeSubscribe: (client, sub, done) => {
         if (!lan) return done(null, sub);
         const cred = this.auth.get(client);
-        if (!cred || !maySubscribe(cred, sub.topic, rangePrefix))
+        const ok = this.anonymous.has(client)
+          ? this.anonymousAcls().some((c) => maySubscribe(c, sub.topic, rangePrefix))
+          : cred && maySubscribe(cred, sub.topic, rangePrefix);
+        if (!ok)
           return done(new Error(`not authorized to subscribe to ${sub.topic}`));
         done(null, sub);
       },
