@@ -122,8 +122,7 @@ export class EmbeddedBroker implements BrokerAdapter {
         const ok = this.anonymous.has(client)
           ? this.anonymousAcls().some((c) => maySubscribe(c, sub.topic, rangePrefix))
           : cred && maySubscribe(cred, sub.topic, rangePrefix);
-        if (!ok)
-          return done(new Error(`not authorized to subscribe to ${sub.topic}`));
+        if (!ok) return done(new Error(`not authorized to subscribe to ${sub.topic}`));
         done(null, sub);
       },
     });
