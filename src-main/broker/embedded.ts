@@ -13,6 +13,7 @@ import {
   mayPublish,
   maySubscribe,
   type Credential,
+  type Family,
 } from './credentials';
 import { REFUSED_FILTER, installGuard, type RefusedPublish } from './packet-guard';
 
@@ -24,6 +25,11 @@ export interface EmbeddedOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsPort?: number;
+  /**
+   * LAN mode: families whose devices cannot present credentials (the cabinets' agent), admitted
+   * without a username, each held to its own tree for any device id.
+   */
+  lanAnonymous?: readonly Family[];
   /** Retained messages to restore at start (the store keeps them across restarts). */
   retained?: () => { topic: string; payload: Buffer; qos: number }[];
   /** Larger payloads are refused by the broker (kept as rejects, never routed or retained). */
@@ -94,6 +100,13 @@ export class EmbeddedBroker implements BrokerAdapter {
     auth_failures: 0,
     subscriptions_refused: 0,
   };
+  /** Clients admitted without credentials (lanAnonymous). */
+  private anonymous = new WeakSet<Client>();
+
+  /** The anonymous families' ACLs, for any device id (`+`). */
+  private anonymousAcls(): { family: Family; device_id: string }[] {
+    return (this.opts.lanAnonymous ?? []).map((family) => ({ family, device_id: '+' }));
+  }
 
   constructor(
     private readonly opts: EmbeddedOptions,
@@ -123,6 +136,11 @@ export class EmbeddedBroker implements BrokerAdapter {
           return done(connackError(2, 'a zero-length client id needs clean session'), false);
         }
         if (!lan) return done(null, true);
+        // A family admitted anonymously (--lan-anonymous) is held to its ACL for any device id.
+        if (username === undefined && password === undefined && this.anonymousAcls().length) {
+          this.anonymous.add(client);
+          return done(null, true);
+        }
         const address = (client.conn as Socket).remoteAddress ?? 'unknown';
         const userKey = [`u:${username ?? ''}`];
         const addrKey = [`a:${address}`];
@@ -160,7 +178,11 @@ export class EmbeddedBroker implements BrokerAdapter {
       authorizePublish: (client, packet, done) => {
         if (lan && client) {
           const cred = this.auth.get(client);
-          if (!cred || !mayPublish(cred, packet.topic, rangePrefix)) {
+          const anon = this.anonymous.has(client);
+          const ok = anon
+            ? this.anonymousAcls().some((c) => mayPublish(c, packet.topic, rangePrefix))
+            : cred && mayPublish(cred, packet.topic, rangePrefix);
+          if (!ok) {
             return done(new Error(`not authorized to publish on ${packet.topic}`));
           }
         }
@@ -206,8 +228,10 @@ export class EmbeddedBroker implements BrokerAdapter {
         if (sub.topic === REFUSED_FILTER) return done(null, null as unknown as typeof sub);
         if (!lan) return done(null, sub);
         const cred = this.auth.get(client);
-        if (!cred || !maySubscribe(cred, sub.topic, rangePrefix))
-          return done(new Error(`not authorized to subscribe to ${sub.topic}`));
+        const ok = this.anonymous.has(client)
+          ? this.anonymousAcls().some((c) => maySubscribe(c, sub.topic, rangePrefix))
+          : cred && maySubscribe(cred, sub.topic, rangePrefix);
+        if (!ok) return done(new Error(`not authorized to subscribe to ${sub.topic}`));
         done(null, sub);
       },
     });
@@ -358,7 +382,7 @@ export class EmbeddedBroker implements BrokerAdapter {
   publish(
     topic: string,
     payload: string | Buffer,
-    opts: { qos?: 0 | 1; retain?: boolean } = {},
+    opts: { qos?: 0 | 1 | 2; retain?: boolean } = {},
   ): Promise<void> {
     const aedes = this.aedes;
     if (!aedes) return Promise.reject(new Error('broker not running'));

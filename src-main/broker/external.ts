@@ -207,7 +207,7 @@ export class ExternalBroker implements BrokerAdapter {
   publish(
     topic: string,
     payload: string | Buffer,
-    opts: { qos?: 0 | 1; retain?: boolean } = {},
+    opts: { qos?: 0 | 1 | 2; retain?: boolean } = {},
   ): Promise<void> {
     const client = this.client;
     if (!client) return Promise.reject(new Error('not connected'));

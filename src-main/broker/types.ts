@@ -12,7 +12,11 @@ export interface BrokerAdapter {
   /** Counters of what the adapter's guards and reconnects did, for health. */
   guardCounts?(): Record<string, number>;
   /** Publishes as the console (commands, configs, its own status). */
-  publish(topic: string, payload: string | Buffer, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Buffer,
+    opts?: { qos?: 0 | 1 | 2; retain?: boolean },
+  ): Promise<void>;
 }
 
 export type IngestSink = (msg: Inbound) => void;

@@ -22,7 +22,7 @@ export const OPERATOR = 'operator';
 
 export const commandsModule: ModuleFactory = (ctx): CoreModule => {
   const store = new CommandStore(ctx.store.db);
-  const publish = (topic: string, payload: string | Uint8Array, opts: { qos: 0 | 1; retain?: boolean }) =>
+  const publish = (topic: string, payload: string | Uint8Array, opts: { qos: 0 | 1 | 2; retain?: boolean }) =>
     ctx.publish(topic, payload, opts);
   const service = new CommandService({
     store,

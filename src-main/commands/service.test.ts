@@ -41,8 +41,12 @@ const cabinetOnline = (id: string, online = true) =>
   ev('device.status', id, `whackamole/${id}/status`, { family: 'whackamole', online, state: 'idle' });
 const gatewayOnline = (id: string, online = true) =>
   ev('device.status', id, `devices/${id}/status`, { family: 'gateway', online });
+// Sensors behind a range bridge answer on their own ack topic, by command id: the lifecycle's
+// acknowledged / failed / timed-out paths.
+const sensorOnline = (id: string) =>
+  ev('sensor.status', id, `leadville/sensor/${id}/status`, { state: 'connected' });
 const ack = (id: string, commandId: string, ok: boolean, error: string | null = null) =>
-  ev('command.ack', id, `whackamole/${id}/ack`, { command_id: commandId, ok, error });
+  ev('command.ack', id, `leadville/sensor/${id}/command/ack`, { command_id: commandId, ok, error });
 
 function service(): CommandService {
   return new CommandService({
@@ -90,32 +94,30 @@ afterEach(() => {
 });
 
 describe('CommandService', () => {
-  it('sends to an online cabinet at once and records its acknowledgement', () => {
+  it('sends a cabinet command as its one raw byte at QoS 2 and ends it delivered', async () => {
     const svc = service();
     commit(svc, [cabinetOnline('cab-1')]);
-    const rec = svc.send({
-      device_id: 'cab-1',
-      command: 'set_difficulty',
-      args: { difficulty: 'hard' },
-      who: 'operator',
-    });
-    expect(rec).toMatchObject({
-      state: 'sent',
-      family: 'whackamole',
-      target: 'cabinet',
-      who: 'operator',
-      via: 'mqtt',
-    });
-    expect(published).toHaveLength(1);
-    expect(published[0]!.topic).toBe('whackamole/cab-1/command');
-    expect(published[0]!.qos).toBe(1);
-    expect(JSON.parse(published[0]!.payload)).toMatchObject({
-      command_id: rec.id,
-      command: 'set_difficulty',
-      args: { difficulty: 'hard' },
-    });
+    const rec = svc.send({ device_id: 'cab-1', command: 'set_level', args: { level: 3 }, who: 'operator' });
+    expect(rec).toMatchObject({ state: 'sent', family: 'whackamole', target: 'cabinet', via: 'mqtt' });
+    expect(published).toEqual([{ topic: 'whac/cab-1/commands', payload: '3', qos: 2 }]);
+    await flushPromises();
+    // Cabinets never answer: waiting for an ack would only ever end in a timeout.
+    expect(svc.get(rec.id)).toMatchObject({ state: 'delivered', error: null });
+    clock += 60_000;
+    svc.tick();
+    expect(svc.get(rec.id)!.state).toBe('delivered');
+    svc.send({ device_id: 'cab-1', command: 'pause', who: 'operator' });
+    expect(published[1]).toEqual({ topic: 'whac/cab-1/commands', payload: 'P', qos: 2 });
+  });
+
+  it('sends to an online sensor at once and records its acknowledgement', () => {
+    const svc = service();
+    commit(svc, [sensorOnline('s-1')]);
+    const rec = svc.send({ device_id: 's-1', command: 'read_battery', who: 'operator' });
+    expect(rec).toMatchObject({ state: 'sent', family: 'range', target: 'sensor', via: 'mqtt' });
+    expect(published.map((p) => [p.topic, p.qos])).toEqual([['leadville/sensor/s-1/command', 1]]);
     clock += 120;
-    commit(svc, [ack('cab-1', rec.id, true)]);
+    commit(svc, [ack('s-1', rec.id, true)]);
     expect(svc.get(rec.id)).toMatchObject({
       state: 'acknowledged',
       acked_at: new Date(T0 + 120).toISOString(),
@@ -125,16 +127,16 @@ describe('CommandService', () => {
 
   it('records a refusal with the device’s reason', () => {
     const svc = service();
-    commit(svc, [cabinetOnline('cab-1')]);
-    const rec = svc.send({ device_id: 'cab-1', command: 'stop', who: 'operator' });
-    commit(svc, [ack('cab-1', rec.id, false, 'no game in progress')]);
-    expect(svc.get(rec.id)).toMatchObject({ state: 'failed', error: 'no game in progress' });
+    commit(svc, [sensorOnline('s-1')]);
+    const rec = svc.send({ device_id: 's-1', command: 'recalibrate', who: 'operator' });
+    commit(svc, [ack('s-1', rec.id, false, 'sensor is calibrating')]);
+    expect(svc.get(rec.id)).toMatchObject({ state: 'failed', error: 'sensor is calibrating' });
   });
 
   it('times out a silent device, and a late answer still counts', () => {
     const svc = service();
-    commit(svc, [cabinetOnline('cab-1')]);
-    const rec = svc.send({ device_id: 'cab-1', command: 'identify', who: 'operator', timeout_ms: 2000 });
+    commit(svc, [sensorOnline('s-1')]);
+    const rec = svc.send({ device_id: 's-1', command: 'read_battery', who: 'operator', timeout_ms: 2000 });
     clock += 1999;
     svc.tick();
     expect(svc.get(rec.id)!.state).toBe('sent');
@@ -142,15 +144,15 @@ describe('CommandService', () => {
     svc.tick();
     expect(svc.get(rec.id)).toMatchObject({ state: 'timed_out', error: 'no acknowledgement within 2 s' });
     clock += 5000;
-    commit(svc, [ack('cab-1', rec.id, true)]);
+    commit(svc, [ack('s-1', rec.id, true)]);
     expect(svc.get(rec.id)!.state).toBe('acknowledged');
   });
 
   it('ignores an acknowledgement from another device’s topic', () => {
     const svc = service();
-    commit(svc, [cabinetOnline('cab-1'), cabinetOnline('cab-2')]);
-    const rec = svc.send({ device_id: 'cab-1', command: 'identify', who: 'operator' });
-    commit(svc, [ack('cab-2', rec.id, true)]);
+    commit(svc, [sensorOnline('s-1'), sensorOnline('s-2')]);
+    const rec = svc.send({ device_id: 's-1', command: 'read_battery', who: 'operator' });
+    commit(svc, [ack('s-2', rec.id, true)]);
     expect(svc.get(rec.id)!.state).toBe('sent');
   });
 
@@ -272,10 +274,10 @@ describe('CommandService', () => {
       err(() => svc.send({ device_id: 'cab-1', family: 'gateway', command: 'stop', who: 'x' })).status,
     ).toBe(404);
     const bad = err(() =>
-      svc.send({ device_id: 'cab-1', command: 'identify', args: { duration_s: 0 }, who: 'x' }),
+      svc.send({ device_id: 'cab-1', command: 'set_level', args: { level: 9 }, who: 'x' }),
     );
     expect(bad.status).toBe(400);
-    expect(bad.message).toMatch(/duration_s/);
+    expect(bad.message).toMatch(/level/);
     expect(err(() => svc.send({ device_id: 'u1', command: 'start', who: 'x' })).message).toMatch(
       /takes no commands/,
     );
@@ -397,10 +399,10 @@ describe('CommandService', () => {
 
   it('pushes what changed once per tick', () => {
     const svc = service();
-    commit(svc, [cabinetOnline('cab-1')]);
-    const a = svc.send({ device_id: 'cab-1', command: 'identify', who: 'operator' });
-    const b = svc.send({ device_id: 'cab-1', command: 'identify', who: 'operator' });
-    commit(svc, [ack('cab-1', a.id, true)]);
+    commit(svc, [sensorOnline('s-1')]);
+    const a = svc.send({ device_id: 's-1', command: 'read_battery', who: 'operator' });
+    const b = svc.send({ device_id: 's-1', command: 'read_battery', who: 'operator' });
+    commit(svc, [ack('s-1', a.id, true)]);
     expect(emitted).toHaveLength(0);
     svc.tick();
     expect(emitted).toHaveLength(1);

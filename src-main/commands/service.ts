@@ -4,6 +4,7 @@
  *
  *   queued ──(device reachable)──▶ sent ──(ack ok)──▶ acknowledged
  *     │                             ├──(ack not ok)──▶ failed
+ *     │                             ├──(broker took it, device never answers)──▶ delivered
  *     │                             └──(no ack within timeout)──▶ timed_out ──(late ack)──▶ acknowledged / failed
  *     └──(not delivered before expiry)──▶ expired          (a queued command can also be cancelled → failed)
  *
@@ -17,6 +18,7 @@ import type { CommandTarget } from '../../src-shared/commands';
 import {
   ackTopicsFor,
   answersCommand,
+  answersFor,
   checkCommand,
   encodeCommand,
   targetFor,
@@ -32,7 +34,11 @@ export interface CommandServiceDeps {
   store: CommandStore;
   devices: DeviceRegistry;
   rangePrefix: string;
-  publish(topic: string, payload: string | Uint8Array, opts: { qos: 0 | 1; retain?: boolean }): Promise<void>;
+  publish(
+    topic: string,
+    payload: string | Uint8Array,
+    opts: { qos: 0 | 1 | 2; retain?: boolean },
+  ): Promise<void>;
   bridges(): BridgesService | undefined;
   /** Usernames of connected MQTT clients (LAN mode: a device's credential is its id). */
   connectedUsers(): Set<string>;
@@ -242,15 +248,22 @@ export class CommandService implements CommandsService {
       return;
     }
     this.markSent(c, now, 'mqtt', encoded.topic);
-    this.deps.publish(encoded.topic, encoded.payload, { qos: 1 }).catch((err: unknown) => {
-      // The broker did not take it: back to the queue, to be tried again until it expires.
-      if (c.state !== 'sent' || c.acked_at !== null) return;
-      c.state = 'queued';
-      c.sent_at = null;
-      c.error = `publish failed: ${errorText(err)}`;
-      this.open.set(c.id, c);
-      this.save(c);
-    });
+    const silent = !answersFor(c.target);
+    this.deps.publish(encoded.topic, encoded.payload, { qos: encoded.qos ?? 1 }).then(
+      () => {
+        // Nothing will ever answer: the broker taking it is as far as the console can know.
+        if (silent && c.state === 'sent') this.finish(c, 'delivered', this.now(), null);
+      },
+      (err: unknown) => {
+        // The broker did not take it: back to the queue, to be tried again until it expires.
+        if (c.state !== 'sent' || c.acked_at !== null) return;
+        c.state = 'queued';
+        c.sent_at = null;
+        c.error = `publish failed: ${errorText(err)}`;
+        this.open.set(c.id, c);
+        this.save(c);
+      },
+    );
   }
 
   private markSent(c: Cmd, now: number, via: 'mqtt' | 'bridge', topic: string | null): void {

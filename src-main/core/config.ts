@@ -1,3 +1,4 @@
+import { CREDENTIAL_FAMILIES } from '../../src-shared/families';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { hostname } from 'node:os';
@@ -37,7 +38,27 @@ const options = {
   'sync-url': { type: 'string' },
   'sync-kinds': { type: 'string' },
   'console-id': { type: 'string' },
+  'lan-anonymous': { type: 'string', multiple: true },
 } as const;
+
+/** `--lan-anonymous` (repeatable, or a comma list): families that may connect without credentials. */
+function anonymousFamilies(given: string[] | undefined, lan: boolean): string[] {
+  const out = new Set<string>();
+  for (const item of given ?? []) {
+    for (const raw of item.split(',')) {
+      const name = raw.trim();
+      if (!name) continue;
+      if (!(CREDENTIAL_FAMILIES as readonly string[]).includes(name)) {
+        throw new ConfigError(
+          `--lan-anonymous takes a device family (${CREDENTIAL_FAMILIES.join(', ')}), got "${name.slice(0, 40)}"`,
+        );
+      }
+      out.add(name);
+    }
+  }
+  if (out.size && !lan) throw new ConfigError('--lan-anonymous only has a meaning with --lan');
+  return [...out];
+}
 
 function port(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -128,6 +149,7 @@ export function resolveConfig({ argv, env, defaultDataDir }: ResolveOptions): Se
     mqttPort: port(values['mqtt-port'], '--mqtt-port', 1883),
     httpPort: port(values['http-port'], '--http-port', 8000),
     lan: values.lan ?? false,
+    lanAnonymous: anonymousFamilies(values['lan-anonymous'], values.lan ?? false),
     brokerUrl,
     brokerUsername: env.MQTT_USERNAME || undefined,
     brokerPassword: env.MQTT_PASSWORD || undefined,

@@ -78,6 +78,7 @@ export function createCore(config: CoreConfig, plugins: readonly Plugin[]): Core
         {
           port: config.mqttPort,
           lan: config.lan,
+          lanAnonymous: config.lanAnonymous,
           dataDir: config.dataDir,
           rangePrefix: config.rangePrefix,
           tlsCert: config.tlsCert,

@@ -33,7 +33,7 @@ export interface ModuleContext {
   publish(
     topic: string,
     payload: string | Uint8Array,
-    opts?: { qos?: 0 | 1; retain?: boolean },
+    opts?: { qos?: 0 | 1 | 2; retain?: boolean },
   ): Promise<void>;
   /** Services capabilities offer each other (typed: see services.ts). */
   readonly services: ServiceMap;

@@ -6,6 +6,8 @@ export interface CoreConfig {
   mqttPort: number;
   /** Listen on all interfaces with credentials and ACL. */
   lan: boolean;
+  /** LAN mode: families admitted without credentials, each held to its own tree. */
+  lanAnonymous?: string[];
   /** External broker URL (mqtt://, mqtts://, ws://); no embedded broker then. */
   brokerUrl?: string;
   brokerUsername?: string;

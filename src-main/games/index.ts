@@ -17,6 +17,9 @@ import { GameSessions } from './sessions';
 import { SpectatorAssets } from './spectator';
 import { TaskEvents } from './tasks';
 import { Cabinets } from './whackamole';
+import { NeuroAccounts } from './neuro-auth';
+import { originalTaskBoard, type OriginalBoardRow } from '../../src-shared/ranking/neuro-original';
+import { WHAC_GAME } from '../../src-shared/ingest/whac';
 
 import { GAMES_MIGRATIONS } from './migrations';
 
@@ -57,6 +60,8 @@ export const gamesModule: ModuleFactory = (ctx) => {
   const spectator = new SpectatorAssets();
   const sessionBoards = new VersionedCache<ReturnType<GameSessions['leaderboard']>>();
   const taskBoards = new VersionedCache<TaskLeaderboardRow[]>();
+  const originalBoards = new VersionedCache<OriginalBoardRow[]>();
+  const accounts = new NeuroAccounts(db);
   const counters = { httpEvents: 0, httpDuplicates: 0, alertErrors: 0 };
   let off: (() => void) | null = null;
 
@@ -65,13 +70,16 @@ export const gamesModule: ModuleFactory = (ctx) => {
     let newTasks = false;
     for (const e of events) {
       if (e.kind === 'game.session') newSessions++;
-      else if (e.kind === 'task.result') newTasks = true;
+      else if (e.kind === 'task.result' || e.kind === 'game.event') newTasks = true;
     }
     if (newSessions) {
       sessionBoards.bump();
       sessions.refreshCount();
     }
-    if (newTasks) taskBoards.bump();
+    if (newTasks) {
+      taskBoards.bump();
+      originalBoards.bump();
+    }
     cabinets.onEvents(events);
     try {
       const alerts = gateways.evaluate(events);
@@ -143,7 +151,11 @@ export const gamesModule: ModuleFactory = (ctx) => {
         handlers,
         tasks,
         spectator,
-        taskLeaderboard,
+        originalBoard: (limit, minTasks) =>
+          originalBoards.get(`${limit}/${minTasks}`, () =>
+            originalTaskBoard(tasks.boardRows(), limit, minTasks),
+          ),
+        accounts,
         onHttpEvents: (stored, duplicates) => {
           counters.httpEvents += stored;
           counters.httpDuplicates += duplicates;
@@ -156,7 +168,8 @@ export const gamesModule: ModuleFactory = (ctx) => {
       off?.();
       off = null;
     },
-    stats: () => ({ sessions: sessions.count() }),
+    // The SEED whack-a-mole backend's `/api/stats` fields sit beside Marshal's own.
+    stats: () => ({ sessions: sessions.count(), ...sessions.seedStats(WHAC_GAME) }),
   };
   return module;
 };

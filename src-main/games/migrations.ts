@@ -170,4 +170,41 @@ export const GAMES_MIGRATIONS: Migration[] = [
                              ORDER BY r2.ts DESC, r2.event_row DESC LIMIT 1);
     `,
   },
+  {
+    version: 201,
+    name: 'game-sessions-replace',
+    sql: `
+      -- A session resent under the same (device, session) id replaces the stored one, as the
+      -- original whack-a-mole backend upserted it (an identical resend never gets this far: the
+      -- events table's dedup key holds the content).
+      DROP TRIGGER game_sessions_from_events;
+      CREATE TRIGGER game_sessions_from_events AFTER INSERT ON events
+      WHEN NEW.kind = 'game.session' AND json_valid(NEW.data)
+      BEGIN
+        -- Only a row that will be stored replaces (OR REPLACE would abort the batch on a NULL).
+        DELETE FROM game_sessions
+          WHERE device_id = NEW.device_id AND session_id = json_extract(NEW.data, '$.session_id')
+            AND json_extract(NEW.data, '$.game') IS NOT NULL
+            AND json_extract(NEW.data, '$.player') IS NOT NULL
+            AND json_type(NEW.data, '$.score') IN ('integer', 'real');
+        INSERT OR IGNORE INTO game_sessions (${SESSION_COLUMNS}) VALUES (${SESSION_VALUES('NEW')});
+      END;
+    `,
+  },
+  {
+    version: 202,
+    name: 'neurogame-accounts',
+    sql: `
+      -- The cognitive-task game's server accounts (its /v1/auth routes), with the original's
+      -- PBKDF2 parameters so a copied users table still logs in.
+      CREATE TABLE neuro_users (
+        user_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        salt_b64 TEXT NOT NULL,
+        pwd_hash_b64 TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_login_at INTEGER
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

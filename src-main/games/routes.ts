@@ -15,10 +15,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ContractError, type CommandRes, type Handlers } from '../../src-shared/contract';
 import { dispatch } from '../../src-shared/contract/dispatch';
-import { NeurogameAuthError, parseNeurogameBody } from '../../src-shared/ingest/neurogame';
+import { checkOriginalBatch, originalKeyOk } from '../../src-shared/ingest/neurogame-original';
+import type { OriginalBoardRow } from '../../src-shared/ranking/neuro-original';
+import type { NeuroAccounts } from './neuro-auth';
 import { RejectError, jsonErrorReason, redactSecrets, type RejectCode } from '../../src-shared/ingest';
 import { depthExceeds } from '../../src-shared/ingest/payload';
-import { TASK_LEADERBOARD_DEFAULTS } from '../../src-shared/ranking';
+import { WHAC_GAME } from '../../src-shared/ingest/whac';
 import type { ModuleContext } from '../core/module';
 import { ORIGINAL_ROUTE } from '../core/route-access';
 import { sendFailure, sendResult, type ContractRoute } from '../core/routes';
@@ -31,6 +33,8 @@ export const EVENTS_BODY_LIMIT = 1024 * 1024;
 export const EVENTS_BATCH_LIMIT = 500;
 export const EXPORT_RAW_DEFAULT_LIMIT = 1000;
 export const EXPORT_RAW_MAX_LIMIT = 10_000;
+/** The original clamped `limit` to 5000. */
+export const EXPORT_RAW_ORIGINAL_MAX = 5000;
 export const TASKS_LEADERBOARD_MAX_LIMIT = 10_000;
 /**
  * Nesting `POST /v1/events` takes: the original's parser (Python's json) gives up just short of
@@ -53,16 +57,6 @@ class HttpError extends Error {
   }
 }
 
-/** A whole number from a query string, or the default; anything else is a 400. */
-function intParam(q: Query, name: string, fallback: number, min: number, max: number): number {
-  const v = q[name];
-  if (v === undefined || v === '') return fallback;
-  if (!/^\d{1,12}$/.test(v)) throw new HttpError(400, `${name} must be a whole number`);
-  const n = Number(v);
-  if (n < min || n > max) throw new HttpError(400, `${name} must be between ${min} and ${max}`);
-  return n;
-}
-
 /** Picks known parameters and turns the numeric ones into numbers for the contract's schemas. */
 function pickQuery(q: Query, names: string[], numeric: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -77,14 +71,6 @@ function pickQuery(q: Query, names: string[], numeric: string[]): Record<string,
   return out;
 }
 
-/** Compares without an early exit on the first differing character. */
-function sameSecret(given: string, expected: string): boolean {
-  let diff = given.length ^ expected.length;
-  const n = Math.max(given.length, expected.length);
-  for (let i = 0; i < n; i++) diff |= (given.charCodeAt(i) | 0) ^ (expected.charCodeAt(i) | 0);
-  return diff === 0;
-}
-
 function send(reply: FastifyReply, err: unknown) {
   if (err instanceof HttpError) return reply.code(err.status).send({ error: err.message });
   return sendFailure(reply, err);
@@ -92,16 +78,6 @@ function send(reply: FastifyReply, err: unknown) {
 
 /** The read routes that mirror a games command (product.md "HTTP"). */
 export const gamesContractRoutes: readonly ContractRoute[] = [
-  {
-    path: '/api/leaderboard',
-    command: 'games.leaderboard',
-    request: ({ query }) =>
-      pickQuery(
-        query,
-        ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'],
-        ['limit', 'min_sessions'],
-      ),
-  },
   {
     path: '/api/sessions',
     command: 'games.sessions',
@@ -125,8 +101,9 @@ export interface GamesRoutesDeps {
   handlers: Partial<Handlers>;
   tasks: TaskEvents;
   spectator: SpectatorAssets;
-  /** Cached /v1/leaderboard (invalidated as task results arrive). */
-  taskLeaderboard(limit: number, minTasks: number): unknown;
+  /** The game backend's own board (cached until task events arrive). */
+  originalBoard(limit: number, minTasks: number): OriginalBoardRow[];
+  accounts: NeuroAccounts;
   onHttpEvents(stored: number, duplicates: number): void;
 }
 
@@ -147,6 +124,27 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
     });
   }
 
+  // ----- The whack-a-mole backend's own routes (SEED `cloud/app.py`) -----
+
+  // A bare array, as the original's dashboards read it; `game` defaults to the SEED board (HEAD
+  // cabinets rank on `game=whackamole-head`).
+  app.get<{ Querystring: Query }>('/api/leaderboard', async (req, reply) => {
+    let request: Record<string, unknown>;
+    try {
+      request = pickQuery(
+        req.query,
+        ['game', 'difficulty', 'device_id', 'limit', 'min_sessions'],
+        ['limit', 'min_sessions'],
+      );
+    } catch (err) {
+      return send(reply, err);
+    }
+    if (request.game === undefined) request.game = WHAC_GAME;
+    const result = await dispatch(handlers, 'games.leaderboard', request);
+    if (!result.ok) return sendResult(reply, result);
+    return (result.res as CommandRes<'games.leaderboard'>).entries;
+  });
+
   // ----- The spectator page -----
 
   const serveFile = (name: SpectatorFile) => async (_req: unknown, reply: FastifyReply) => {
@@ -161,45 +159,83 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
   app.get('/leaderboard/spectator.js', serveFile('spectator.js'));
   app.get('/leaderboard/spectator.css', serveFile('spectator.css'));
 
-  // ----- Cognitive-task games, domain.md §7 -----
+  // ----- Cognitive-task games: the game's own backend (contracts/neurogame.md §2) -----
+
+  /** FastAPI's answer to a query parameter that is not an integer. */
+  const intQuery = (q: Query, name: string, fallback: number): number | { detail: unknown[] } => {
+    const v = q[name];
+    if (v === undefined) return fallback;
+    if (!/^\s*[-+]?\d+\s*$/.test(v)) {
+      return {
+        detail: [
+          {
+            type: 'int_parsing',
+            loc: ['query', name],
+            msg: 'Input should be a valid integer, unable to parse string as an integer',
+            input: v,
+          },
+        ],
+      };
+    }
+    return Number(v);
+  };
 
   app.get<{ Querystring: Query }>('/v1/leaderboard', ORIGINAL_ROUTE, async (req, reply) => {
-    try {
-      const limit = intParam(
-        req.query,
-        'limit',
-        TASK_LEADERBOARD_DEFAULTS.limit,
-        1,
-        TASKS_LEADERBOARD_MAX_LIMIT,
-      );
-      const minTasks = intParam(req.query, 'min_tasks', TASK_LEADERBOARD_DEFAULTS.min_tasks, 0, 1_000_000);
-      return deps.taskLeaderboard(limit, minTasks);
-    } catch (err) {
-      return send(reply, err);
-    }
+    const l = intQuery(req.query, 'limit', 100);
+    if (typeof l !== 'number') return reply.code(422).send(l);
+    const m = intQuery(req.query, 'min_tasks', 30);
+    if (typeof m !== 'number') return reply.code(422).send(m);
+    const limit = Math.min(500, Math.max(1, l));
+    const minTasks = Math.max(0, m);
+    const rows = deps.originalBoard(limit, minTasks);
+    return { ok: true, rows, count: rows.length, limit, min_tasks: minTasks };
   });
 
   app.get<{ Querystring: Query }>('/v1/export/raw', ORIGINAL_ROUTE, async (req, reply) => {
-    try {
-      const key = req.query.api_key;
-      if (typeof key !== 'string' || !sameSecret(key, ctx.config.neurogameApiKey)) {
-        throw new HttpError(401, 'missing or wrong api_key');
-      }
-      const limit = intParam(req.query, 'limit', EXPORT_RAW_DEFAULT_LIMIT, 1, EXPORT_RAW_MAX_LIMIT);
-      const offset = intParam(req.query, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-      const events = deps.tasks.raw(limit, offset);
-      const total = deps.tasks.total();
-      return {
-        events,
-        total,
-        limit,
-        offset,
-        next_offset: offset + events.length < total ? offset + events.length : null,
-      };
-    } catch (err) {
-      return send(reply, err);
+    const key = req.query.api_key;
+    if (key === undefined) {
+      return reply.code(422).send({
+        detail: [{ type: 'missing', loc: ['query', 'api_key'], msg: 'Field required', input: null }],
+      });
     }
+    if (!originalKeyOk(key, ctx.config.neurogameApiKey))
+      return reply.code(401).send({ detail: 'invalid_api_key' });
+    const l = intQuery(req.query, 'limit', EXPORT_RAW_DEFAULT_LIMIT);
+    if (typeof l !== 'number') return reply.code(422).send(l);
+    const o = intQuery(req.query, 'offset', 0);
+    if (typeof o !== 'number') return reply.code(422).send(o);
+    const limit = Math.min(EXPORT_RAW_ORIGINAL_MAX, Math.max(1, l));
+    const offset = Math.max(0, o);
+    const rows = deps.tasks.originalRaw(limit, offset);
+    return { ok: true, rows, count: rows.length, limit, offset };
   });
+
+  for (const action of ['register', 'login'] as const) {
+    app.post<{ Body: unknown }>(`/v1/auth/${action}`, ORIGINAL_ROUTE, async (req, reply) => {
+      const body = req.body;
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+        return reply.code(422).send({
+          detail: [
+            {
+              type: 'dict_type',
+              loc: ['body'],
+              msg: 'Input should be a valid dictionary',
+              input: body ?? null,
+            },
+          ],
+        });
+      }
+      const b = body as Record<string, unknown>;
+      if (!originalKeyOk(b.api_key, ctx.config.neurogameApiKey)) {
+        return reply.code(401).send({ detail: 'invalid_api_key' });
+      }
+      const r =
+        action === 'register'
+          ? deps.accounts.register(b.username, b.password)
+          : deps.accounts.login(b.username, b.password);
+      return reply.code(r.status).send(r.body);
+    });
+  }
 
   // POST /v1/events takes any content type (clients differ) and parses the JSON itself, so every
   // bad body gets a reason; its own scope keeps that parser off the other routes.
@@ -260,21 +296,42 @@ export async function registerGamesRoutes(app: FastifyInstance, deps: GamesRoute
           reject(raw, 'too_deep', reason);
           return reply.code(400).send({ detail: BODY_PARSE_ERROR, error: reason });
         }
-        const batch = parseNeurogameBody(body, {
-          requireApiKey: ctx.config.neurogameApiKey,
-          maxEvents: EVENTS_BATCH_LIMIT,
-        });
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+          reject(raw, 'not_an_object', 'body must be a JSON object');
+          return reply.code(422).send({
+            detail: [
+              { type: 'dict_type', loc: ['body'], msg: 'Input should be a valid dictionary', input: body },
+            ],
+          });
+        }
+        const batch = checkOriginalBatch(
+          body as Record<string, unknown>,
+          ctx.config.neurogameApiKey,
+          Date.now(),
+        );
+        if (!batch.ok) {
+          // A wrong key is the caller's, not bad input worth a reject; the rest is counted.
+          // The game's connection check sends an empty batch on purpose: not bad input.
+          const probe =
+            Array.isArray((body as { events?: unknown }).events) &&
+            (body as { events: unknown[] }).events.length === 0;
+          if (batch.status !== 401 && !probe) reject(raw, 'schema', batch.detail);
+          return reply.code(batch.status).send({ detail: batch.detail });
+        }
         // Stored (synchronously, in one transaction) before the client hears ok.
         const stored = ctx.record(batch.events, HTTP_EVENTS_TOPIC);
         deps.onHttpEvents(stored.length, batch.duplicates + batch.events.length - stored.length);
         return reply.code(200).send({ ok: true });
       } catch (err) {
-        if (err instanceof NeurogameAuthError) return reply.code(401).send({ error: err.message });
         if (err instanceof RejectError) {
           reject(raw, err.code, err.message);
-          return reply.code(err.code === 'too_large' ? 413 : 400).send({ error: err.message });
+          // FastAPI's answer to a body its JSON parser refused.
+          return reply.code(422).send({
+            detail: [{ type: 'json_invalid', loc: ['body', 0], msg: 'JSON decode error', input: {} }],
+            error: err.message,
+          });
         }
-        return reply.code(500).send({ error: (err as Error).message });
+        return reply.code(500).send({ detail: 'Internal Server Error' });
       }
     });
   });

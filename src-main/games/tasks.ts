@@ -14,6 +14,7 @@ import { toIso } from '../../src-shared/events/time';
 import { csvRow } from '../../src-shared/csv/csv';
 import type { TaskLeaderboardRow } from '../../src-shared/contract/games';
 import type { Db } from '../store/db';
+import type { OriginalRow } from '../../src-shared/ranking/neuro-original';
 
 interface AggRow {
   user_id: string;
@@ -126,6 +127,49 @@ export class TaskEvents {
         received_at: toIso(r.received_at),
         client_id: r.device_id,
         transport: r.topic === HTTP_EVENTS_TOPIC ? 'http' : 'mqtt',
+      };
+    });
+  }
+
+  /** Rows as the game's own backend exported them: values as sent, `event_ts` verbatim. */
+  originalRaw(limit: number, offset: number): Record<string, unknown>[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.ts, e.data FROM neuro_events n JOIN events e ON e.id = n.event_row
+         ORDER BY n.event_row LIMIT ? OFFSET ?`,
+      )
+      .all(limit, offset) as { ts: number; data: string }[];
+    return rows.map((r) => {
+      const d = JSON.parse(r.data) as Record<string, unknown>;
+      return {
+        event_id: d.event_id,
+        event_type: d.event_type,
+        // Events stored before the time was kept as sent fall back to the parsed one.
+        event_ts: typeof d.event_ts === 'string' ? d.event_ts : toIso(r.ts),
+        user_id: d.user_id,
+        session_id: d.session_id,
+        model_version: d.model_version ?? null,
+        payload: d.payload && typeof d.payload === 'object' ? d.payload : {},
+      };
+    });
+  }
+
+  /** The summaries and task results the original board reads, in arrival order. */
+  boardRows(): OriginalRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT e.data FROM neuro_events n JOIN events e ON e.id = n.event_row
+         WHERE json_extract(e.data, '$.event_type') IN ('session_end', 'session_end_partial', 'task_result')
+         ORDER BY n.event_row`,
+      )
+      .all() as { data: string }[];
+    return rows.map((r) => {
+      const d = JSON.parse(r.data) as Record<string, unknown>;
+      return {
+        event_type: String(d.event_type),
+        user_id: typeof d.user_id === 'string' ? d.user_id : String(d.user_id),
+        session_id: typeof d.session_id === 'string' ? d.session_id : String(d.session_id),
+        payload: (d.payload && typeof d.payload === 'object' ? d.payload : {}) as Record<string, unknown>,
       };
     });
   }

@@ -9,7 +9,6 @@ import type { MarshalEvent } from '../../src-shared/events/model';
 import { toIso } from '../../src-shared/events/time';
 import {
   WHACKAMOLE_FAMILY,
-  buildWhackamoleCommand,
   DEFAULT_WHACKAMOLE_CONFIG,
   mergeConfig,
   whackamoleTopic,
@@ -18,7 +17,12 @@ import { RejectError } from '../../src-shared/ingest';
 import { ContractError } from '../../src-shared/contract';
 import type { CabinetRow, CommandSent } from '../../src-shared/contract/games';
 import type { ModuleContext } from '../core/module';
+import { headCommandByte, seedConfigMessage, whacTopic } from '../../src-shared/ingest/whac';
 import type { GameSessions } from './sessions';
+import { HeadSessions } from './whac-head';
+
+/** Where the console records the sessions it assembled from HEAD cabinets' streams. */
+export const HEAD_SESSIONS_TOPIC = 'console/whac-sessions';
 
 export class Cabinets {
   /** Configs sent in answer to a hello (by the config service or by this module). */
@@ -30,13 +34,39 @@ export class Cabinets {
     private readonly sessions: GameSessions,
   ) {}
 
+  private readonly head = new HeadSessions();
+  /** Configs sent in answer to a SEED `config_request`. */
+  seedConfigsSent = 0;
+
   /** Answers every cabinet that said hello in a committed batch (once per cabinet per batch). */
   onEvents(events: readonly MarshalEvent[]): void {
     const hello = new Set<string>();
+    const seed = new Set<string>();
     for (const e of events) {
-      if (e.kind === 'device.hello' && e.family === WHACKAMOLE_FAMILY) hello.add(e.device_id);
+      if (e.kind !== 'device.hello' || e.family !== WHACKAMOLE_FAMILY) continue;
+      (e.data.protocol === 'seed' ? seed : hello).add(e.device_id);
     }
     for (const id of hello) void this.sendConfig(id);
+    for (const id of seed) void this.sendSeedConfig(id);
+    const finished = this.head.onEvents(events);
+    if (finished.length) this.ctx.record(finished, HEAD_SESSIONS_TOPIC);
+  }
+
+  get headOrphans(): number {
+    return this.head.orphans;
+  }
+
+  /** The SEED worker's reply to `config_request`: its config object, QoS 1, retained. */
+  async sendSeedConfig(deviceId: string): Promise<void> {
+    try {
+      await this.ctx.publish(whacTopic(deviceId, 'commands'), seedConfigMessage(deviceId), {
+        qos: 1,
+        retain: true,
+      });
+      this.seedConfigsSent++;
+    } catch (err) {
+      this.lastError = `config for ${deviceId}: ${(err as Error).message}`;
+    }
   }
 
   async sendConfig(deviceId: string): Promise<void> {
@@ -101,19 +131,15 @@ export class Cabinets {
       });
       return { id: res.id, state: res.state };
     }
-    let body;
+    let bytes: Uint8Array;
     try {
-      body = buildWhackamoleCommand({
-        command_id: `wm-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
-        command: req.command,
-        args: req.args ?? {},
-        issued_at: Date.now(),
-      });
+      bytes = headCommandByte(req.command, req.args ?? {});
     } catch (err) {
       if (err instanceof RejectError) throw new ContractError(err.message);
       throw err;
     }
-    await this.ctx.publish(whackamoleTopic(req.device_id, 'command'), JSON.stringify(body), { qos: 1 });
-    return { id: body.command_id, state: 'sent' };
+    // Never retained: a reconnecting agent would replay a pause toggle or a reset.
+    await this.ctx.publish(whacTopic(req.device_id, 'commands'), bytes, { qos: 2 });
+    return { id: `wm-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`, state: 'delivered' };
   }
 }

@@ -166,9 +166,17 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
   });
   app.get('/api/health', async (_req, reply) => {
     const h = core.health();
+    // `status`, `server_time` (naive UTC) and `sessions` are the whack-a-mole backend's fields.
+    const original = {
+      status: h.ok ? 'ok' : 'degraded',
+      server_time: new Date().toISOString().replace('Z', ''),
+      sessions:
+        (core.handlers['stats.get']?.(undefined as never) as { sessions?: number } | undefined)?.sessions ??
+        0,
+    };
     return reply
       .code(h.ok ? 200 : 503)
-      .send({ ...h, http: { ...access.stats(), live: live.stats(), ws: control.stats() } });
+      .send({ ...original, ...h, http: { ...access.stats(), live: live.stats(), ws: control.stats() } });
   });
   registerContractRoutes(
     app,

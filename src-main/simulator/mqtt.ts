@@ -183,7 +183,7 @@ export class MqttChannelFactory implements ChannelFactory {
           client.publish(topic, payload, { qos: 0, retain: po.retain ?? false });
         } else {
           stats.qos1Pending++;
-          client.publish(topic, payload, { qos: 1, retain: po.retain ?? false }, onAck);
+          client.publish(topic, payload, { qos: po.qos, retain: po.retain ?? false }, onAck);
         }
         stats.published++;
         stats.byClass[cls]++;

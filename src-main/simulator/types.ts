@@ -6,7 +6,7 @@
  */
 import type { Rng } from './random';
 
-export type Qos = 0 | 1;
+export type Qos = 0 | 1 | 2;
 
 export interface PublishOptions {
   qos: Qos;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { whackamoleCommandArgs, WHACKAMOLE_COMMANDS } from '../ingest/whackamole';
+import { headCommandByte } from '../ingest/whac';
 import { CATALOGUE, checkCommand, findCommand, targetFor } from '../families';
 import { COMMAND_TARGETS } from './catalogue';
 import { argsSchema, coerceField } from './fields';
@@ -22,9 +22,9 @@ describe('command catalogue', () => {
     }
   });
 
-  it('marks stop, reset, remote start, recalibrate and set rate as disruptive; identify and reads not', () => {
+  it('marks pause, reset, remote start, recalibrate and set rate as disruptive; identify and reads not', () => {
     const disruptive = (t: (typeof COMMAND_TARGETS)[number], n: string) => findCommand(t, n)?.disruptive;
-    expect(disruptive('cabinet', 'stop')).toBe(true);
+    expect(disruptive('cabinet', 'pause')).toBe(true);
     expect(disruptive('cabinet', 'reset')).toBe(true);
     expect(disruptive('timer', 'remote_start')).toBe(true);
     expect(disruptive('sensor', 'recalibrate')).toBe(true);
@@ -51,7 +51,7 @@ describe('command catalogue', () => {
     const unknown = checkCommand('cabinet', 'explode', {});
     expect(unknown.ok).toBe(false);
     if (!unknown.ok)
-      expect(unknown.reason).toMatch(/unknown command "explode" for a cabinet \(known: start, stop/);
+      expect(unknown.reason).toMatch(/unknown command "explode" for a cabinet \(known: start, reset, pause/);
     expect(checkCommand('sensor', 'set_rate', { rate_hz: 50 })).toMatchObject({ ok: true });
     expect(checkCommand('sensor', 'set_rate', { rate_hz: 60 })).toMatchObject({ ok: false });
     const sw = (args: Record<string, unknown>) => checkCommand('gateway', 'set_actuator', args).ok;
@@ -61,24 +61,29 @@ describe('command catalogue', () => {
     expect(sw({ room: 'cellar', actuator: 'led', state: 'on' })).toBe(false);
     expect(sw({ room: 'fruiting', actuator: 'led', state: 'maybe' })).toBe(false);
     expect(checkCommand('gateway', 'set_auto_mode', { enabled: false })).toMatchObject({ ok: true });
-    expect(checkCommand('cabinet', 'stop', null)).toEqual({ ok: true, args: {} });
-    expect(checkCommand('cabinet', 'stop', [])).toMatchObject({ ok: false });
+    expect(checkCommand('cabinet', 'pause', null)).toEqual({ ok: true, args: {} });
+    expect(checkCommand('cabinet', 'pause', [])).toMatchObject({ ok: false });
   });
 
-  it('agrees with the ingest module on what cabinets may be sent', () => {
-    expect(CATALOGUE.cabinet.map((c) => c.name).sort()).toEqual([...WHACKAMOLE_COMMANDS].sort());
+  it('agrees with the wire encoding on what cabinets may be sent', () => {
     const samples: Record<string, unknown[]> = {
-      start: [{}, { player: 'Ada' }, { player: 'Ada', difficulty: 'hard' }, { player: '' }, { level: 1 }],
-      stop: [{}, { now: true }],
-      reset: [{}, { hard: true }],
-      set_difficulty: [{ difficulty: 'easy' }, {}, { difficulty: 'x'.repeat(33) }],
-      identify: [{}, { duration_s: 10 }, { duration_s: 0 }, { duration_s: 301 }],
+      start: [{}],
+      reset: [{}],
+      pause: [{}],
+      set_level: [{ level: 1 }, { level: 8 }, { level: 0 }, { level: 9 }, { level: 2.5 }, {}],
+      identify: [{}],
+      disconnect: [{}],
     };
     for (const def of CATALOGUE.cabinet) {
       const ours = argsSchema(def.fields);
-      const theirs = whackamoleCommandArgs[def.name as (typeof WHACKAMOLE_COMMANDS)[number]];
       for (const s of samples[def.name] ?? []) {
-        expect([def.name, s, ours.safeParse(s).success]).toEqual([def.name, s, theirs.safeParse(s).success]);
+        let encodes = true;
+        try {
+          headCommandByte(def.name, s as Record<string, unknown>);
+        } catch {
+          encodes = false;
+        }
+        expect([def.name, s, ours.safeParse(s).success]).toEqual([def.name, s, encodes]);
       }
     }
   });

@@ -11,7 +11,6 @@
 import { z } from 'zod';
 import { BT50_RATE_CODES } from '../decoders/bt50';
 import { GATEWAY_ACTUATORS, GATEWAY_ROOMS } from '../ingest/gateway';
-import { WHACKAMOLE_COMMANDS, whackamoleCommandArgs } from '../ingest/whackamole';
 import { argsSchema, firstIssue, type FieldSpec } from './fields';
 
 export const COMMAND_TARGETS = ['timer', 'sensor', 'cabinet', 'gateway'] as const;
@@ -127,65 +126,52 @@ export const SENSOR_COMMANDS: readonly CommandDef[] = [
   },
 ];
 
-const DIFFICULTIES = ['easy', 'normal', 'hard'] as const;
-
-/** Cabinet commands: domain.md §6; the argument rules are the ingest module's `whackamoleCommandArgs`. */
+/**
+ * Cabinet commands, as a real cabinet's agent takes them (contracts/whackamole.md §3.2): each
+ * goes out as one ASCII byte; the cabinet never answers.
+ */
 export const CABINET_COMMANDS: readonly CommandDef[] = [
   {
     name: 'start',
     label: 'Start game',
-    description: 'Starts a game now, optionally for a named player at a difficulty.',
-    disruptive: true,
-    fields: [
-      { key: 'player', label: 'Player', kind: 'text', maxLength: 128, optional: true },
-      {
-        key: 'difficulty',
-        label: 'Difficulty',
-        kind: 'text',
-        maxLength: 32,
-        optional: true,
-        suggestions: DIFFICULTIES,
-      },
-    ],
-  },
-  {
-    name: 'stop',
-    label: 'Stop game',
-    description: 'Ends the running game.',
+    description: 'Starts a game now (S).',
     disruptive: true,
     fields: [],
   },
   {
     name: 'reset',
     label: 'Reset',
-    description: 'Resets the cabinet to idle, dropping any game in progress.',
+    description: 'Ends the game in progress and returns to idle (R).',
     disruptive: true,
     fields: [],
   },
   {
-    name: 'set_difficulty',
-    label: 'Set difficulty',
-    description: 'The difficulty of the next games.',
+    name: 'pause',
+    label: 'Pause / resume',
+    description: 'Toggles pause (P): the same command resumes a paused game.',
     disruptive: true,
-    fields: [
-      {
-        key: 'difficulty',
-        label: 'Difficulty',
-        kind: 'text',
-        maxLength: 32,
-        default: 'normal',
-        suggestions: DIFFICULTIES,
-      },
-    ],
+    fields: [],
+  },
+  {
+    name: 'set_level',
+    label: 'Set level',
+    description: 'Jumps the game to a level, 1–8 (the digit).',
+    disruptive: true,
+    fields: [{ key: 'level', label: 'Level', kind: 'int', min: 1, max: 8, default: 1 }],
   },
   {
     name: 'identify',
     label: 'Identify',
-    description: 'Flashes the cabinet’s lights so a technician can find it.',
+    description: 'Asks the cabinet to identify itself and flush the events it buffered (I).',
     disruptive: false,
-    fields: [
-      { key: 'duration_s', label: 'Duration', kind: 'int', min: 1, max: 300, optional: true, unit: 's' },
-    ],
+    fields: [],
+  },
+  {
+    name: 'disconnect',
+    label: 'Disconnect',
+    description: 'Tells the cabinet its agent is gone: it buffers events until the next identify (D).',
+    disruptive: true,
+    fields: [],
   },
 ];
 
@@ -244,11 +230,6 @@ export function checkCommandIn(
     return { ok: false, reason: 'args must be an object' };
   const r = schema.safeParse(given);
   if (!r.success) return { ok: false, reason: `invalid ${name} args: ${firstIssue(r.error, 'args')}` };
-  if (kind === 'cabinet' && (WHACKAMOLE_COMMANDS as readonly string[]).includes(name)) {
-    const wire = whackamoleCommandArgs[name as (typeof WHACKAMOLE_COMMANDS)[number]].safeParse(r.data);
-    if (!wire.success)
-      return { ok: false, reason: `invalid ${name} args: ${firstIssue(wire.error, 'args')}` };
-  }
   return { ok: true, args: r.data };
 }
 

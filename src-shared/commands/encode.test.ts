@@ -80,15 +80,21 @@ describe('encodeCommand', () => {
     });
   });
 
-  it('cabinet: whackamole/{id}/command {command_id, command, args, issued_at}', () => {
-    const out = encodeCommand({ ...base, target: 'cabinet', deviceId: 'cab-1', command: 'stop', args: {} });
-    expect(out.topic).toBe('whackamole/cab-1/command');
-    expect(JSON.parse(out.payload as string)).toEqual({
-      command_id: 'c-1',
-      command: 'stop',
-      args: {},
-      issued_at: '2026-03-01T10:00:00.000Z',
-    });
+  it('cabinet: whac/{id}/commands, one raw byte at QoS 2', () => {
+    const bytes = (command: string, args: Record<string, unknown> = {}) => {
+      const out = encodeCommand({ ...base, target: 'cabinet', deviceId: 'a1b2c3d4e5', command, args });
+      expect(out.topic).toBe('whac/a1b2c3d4e5/commands');
+      expect(out.qos).toBe(2);
+      return new TextDecoder().decode(out.payload as Uint8Array);
+    };
+    expect(['start', 'reset', 'pause', 'identify', 'disconnect'].map((c) => bytes(c))).toEqual([
+      'S',
+      'R',
+      'P',
+      'I',
+      'D',
+    ]);
+    expect([1, 8].map((level) => bytes('set_level', { level }))).toEqual(['1', '8']);
   });
 
   it("gateway: devices/{id}/commands in the gateway's own shapes", () => {
@@ -139,7 +145,7 @@ describe('acknowledgements', () => {
       'leadville/sensor/s1/command/ack',
       'sensor/s1/command/ack',
     ]);
-    expect(ackTopicsFor('cabinet', 'cab-1', 'leadville')).toEqual(['whackamole/cab-1/ack']);
+    expect(ackTopicsFor('cabinet', 'cab-1', 'leadville')).toEqual([]);
     expect(ackTopicsFor('gateway', 'gw-1', 'leadville')).toEqual(['devices/gw-1/commands/ack']);
   });
 

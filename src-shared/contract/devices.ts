@@ -10,11 +10,19 @@ import type { CommandTarget } from '../commands/catalogue';
 import { DEVICE_ID_PATTERN } from '../ids';
 import type { DeviceRow } from './types';
 
-export const COMMAND_STATES = ['queued', 'sent', 'acknowledged', 'failed', 'timed_out', 'expired'] as const;
+export const COMMAND_STATES = [
+  'queued',
+  'sent',
+  'delivered',
+  'acknowledged',
+  'failed',
+  'timed_out',
+  'expired',
+] as const;
 export type CommandState = (typeof COMMAND_STATES)[number];
 
 /** States a command never leaves (a late acknowledgement may still turn timed_out into a result). */
-export const FINAL_STATES: readonly CommandState[] = ['acknowledged', 'failed', 'expired'];
+export const FINAL_STATES: readonly CommandState[] = ['delivered', 'acknowledged', 'failed', 'expired'];
 
 /** Credential families of the embedded broker: the family registry's. */
 export { CREDENTIAL_FAMILIES };

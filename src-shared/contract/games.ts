@@ -56,7 +56,7 @@ export const gamesCommandSchemas = {
   'games.cabinet.command': z
     .object({
       device_id: deviceId,
-      command: z.enum(['start', 'stop', 'reset', 'set_difficulty', 'identify']),
+      command: z.enum(['start', 'reset', 'pause', 'set_level', 'identify', 'disconnect']),
       args: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
@@ -94,6 +94,8 @@ export interface SessionLeaderboardRow {
   rank: number;
   player: string;
   best_score: number;
+  /** The mean score of the player's sessions (the original backend's field). */
+  average_score: number;
   sessions: number;
   /** ISO-8601 UTC. */
   last_played: string;

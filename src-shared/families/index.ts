@@ -133,6 +133,11 @@ export function answersCommand(target: CommandTarget, event: AnswerEvent, comman
   return answeredBy ? answeredBy(event, command) : false;
 }
 
+/** False when this target's devices never acknowledge a command. */
+export function answersFor(target: CommandTarget): boolean {
+  return targetSpec(target).answers !== false;
+}
+
 /** Topics an acknowledgement for this device's commands may arrive on. */
 export function ackTopicsFor(target: CommandTarget, deviceId: string, rangePrefix: string): string[] {
   return targetSpec(target).ackTopics(deviceId, rangePrefix);

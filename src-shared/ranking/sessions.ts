@@ -30,6 +30,8 @@ export interface SessionLeaderboardEntry {
   rank: number;
   player: string;
   best_score: number;
+  /** Mean score over the player's sessions (the original whack-a-mole backend's field). */
+  average_score: number;
   sessions: number;
   /** ISO-8601 UTC of the player's latest session end. */
   last_played: string;
@@ -41,6 +43,7 @@ interface Acc {
   /** When the best score was first reached: the earlier one shows first among equals. */
   best_at: number;
   sessions: number;
+  total: number;
   last: number;
 }
 
@@ -96,10 +99,18 @@ export function sessionLeaderboard(
     }
     const acc = byPlayer.get(s.player);
     if (!acc) {
-      byPlayer.set(s.player, { player: s.player, best_score: s.score, best_at: at, sessions: 1, last: at });
+      byPlayer.set(s.player, {
+        player: s.player,
+        best_score: s.score,
+        best_at: at,
+        sessions: 1,
+        total: s.score,
+        last: at,
+      });
       continue;
     }
     acc.sessions++;
+    acc.total += s.score;
     acc.last = Math.max(acc.last, at);
     if (s.score > acc.best_score || (s.score === acc.best_score && at < acc.best_at)) {
       acc.best_score = s.score;
@@ -117,6 +128,7 @@ export function sessionLeaderboard(
     rank,
     player: item.player,
     best_score: item.best_score,
+    average_score: item.total / item.sessions,
     sessions: item.sessions,
     last_played: new Date(item.last).toISOString(),
   }));

@@ -34,7 +34,7 @@ function wireOf(kind: DeviceKind): CommandWire {
 export function topicsOf(kind: DeviceKind, id: string, prefix = 'leadville') {
   switch (kind) {
     case 'cabinet':
-      return { status: `whackamole/${id}/status`, command: `whackamole/${id}/command` };
+      return { status: `whac/${id}/state`, command: `whac/${id}/commands` };
     case 'gateway':
       return { status: `devices/${id}/status`, command: `devices/${id}/commands` };
     case 'range-sensor':
@@ -45,7 +45,7 @@ export function topicsOf(kind: DeviceKind, id: string, prefix = 'leadville') {
 function statusBody(kind: DeviceKind, id: string, online: boolean): string {
   switch (kind) {
     case 'cabinet':
-      return JSON.stringify({ device_id: id, online, state: 'idle', battery: 90, rssi: -55 });
+      return JSON.stringify({ device_id: id, ts: Date.now(), status: online ? 'online' : 'offline' });
     case 'gateway':
       return JSON.stringify({ online, uptime: 120 });
     case 'range-sensor':
@@ -60,6 +60,8 @@ function statusBody(kind: DeviceKind, id: string, online: boolean): string {
 export class SimDevice {
   client: MqttClient | null = null;
   readonly received: IncomingCommand[] = [];
+  /** A cabinet's commands: the raw bytes, which it never answers. */
+  readonly bytes: string[] = [];
   private generation = 0;
 
   constructor(
@@ -86,6 +88,10 @@ export class SimDevice {
     const wire = wireOf(kind);
     client.on('message', (topic, payload) => {
       if (topic !== t.command) return;
+      if (kind === 'cabinet') {
+        this.bytes.push(payload.toString('latin1'));
+        return;
+      }
       const cmd = parseIncomingCommand(wire, topic, payload.toString('utf8'));
       if (!cmd) return;
       this.received.push(cmd);

@@ -83,21 +83,22 @@
     inFlight = true;
     try {
       const [sessions, tasks] = await Promise.all([
-        show === 'tasks' ? { entries: [] } : getJson(`/api/leaderboard?${sessionQuery}`),
-        show === 'sessions' ? { entries: [] } : getJson(`/v1/leaderboard?${taskQuery}`),
+        show === 'tasks' ? [] : getJson(`/api/leaderboard?${sessionQuery}`),
+        show === 'sessions' ? { rows: [] } : getJson(`/v1/leaderboard?${taskQuery}`),
       ]);
-      renderBoard('sessions', sessions.entries, 'player', (e) => [
+      renderBoard('sessions', Array.isArray(sessions) ? sessions : sessions.entries, 'player', (e) => [
         cell(String(e.rank), 'rank'),
         cell(e.player, 'name'),
         cell(formatScore(e.best_score), 'num score'),
         cell(String(e.sessions), 'num'),
       ]);
-      renderBoard('tasks', tasks.entries, 'user_id', (e) => [
+      // The game backend's own board: its composite score, accuracy and mean reaction time.
+      renderBoard('tasks', tasks.rows, 'user_id', (e) => [
         cell(String(e.rank), 'rank'),
         cell(e.user_id, 'name'),
-        cell(`${(e.accuracy * 100).toFixed(1)} %`, 'num score'),
-        cell(e.mean_rt_ms === null ? '—' : `${e.mean_rt_ms} ms`, 'num'),
-        cell(String(e.tasks), 'num'),
+        cell(`${e.accuracy_pct.toFixed(1)} %`, 'num score'),
+        cell(`${e.mean_rt_ms} ms`, 'num'),
+        cell(String(e.total_tasks), 'num'),
       ]);
       updates++;
       main.dataset.state = 'ready';

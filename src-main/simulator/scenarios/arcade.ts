@@ -1,14 +1,15 @@
 /**
- * `arcade`: whack-a-mole cabinets on the domain.md §6 tree. Each cabinet connects with a retained
- * offline status as its last will, says hello (the console answers with its config, which it
- * applies), keeps a retained status (idle / playing, battery, RSSI), and plays rounds with
- * players from a roster, publishing each finished session (QoS 1). Session ids are UUIDs on some
- * cabinets and counters on others, as firmware does both; now and then a cabinet publishes a
- * session twice (a firmware retry), which the console must store once. Commands on
- * `whackamole/{id}/command` are carried out and acknowledged on `whackamole/{id}/ack`.
+ * `arcade`: whack-a-mole cabinets on the real `whac/<id>/` tree, in both of the originals'
+ * protocols (contracts/whackamole.md). cab-01 and cab-02 speak SEED, like the original's fake
+ * device: an empty `config_request` (the console answers with the retained config on `commands`,
+ * which they apply), a `status` every 30 s, one `game_events` pop per mole, and each finished game
+ * as a `GameSession` on `events` (counter ids on one, UUIDs on the other; now and then a session is
+ * resent, which the console must store once). cab-03 speaks HEAD, like a real cabinet behind its
+ * agent: `state` online with an offline will and a 20 s heartbeat, the `game_events` stream
+ * (`session_start`, `pop_result`, `lvl_complete`, `session_end`) that the console scores, and
+ * one-byte commands (`S`, `R`, `P`, `1`–`8`, `I`, `D`) that it carries out and never answers.
  *
- * Rounds are shortened (8–15 s of play instead of the configured game duration) so a demo and the
- * tests see sessions quickly; scores are what that much play earns.
+ * Rounds are shortened (8–15 s of play) so a demo and the tests see sessions quickly.
  */
 import { EventQueue, isoAt } from '../clock';
 import {
@@ -27,6 +28,12 @@ import type { Channel, Scenario, ScenarioContext, ScenarioDefinition } from '../
 export const CABINET_IDS = ['cab-01', 'cab-02', 'cab-03'] as const;
 export const FIRMWARE = 'wam-2.4.1';
 export const STATUS_PERIOD_MS = 30_000;
+/** The HEAD agent's heartbeat on `state`. */
+export const HEARTBEAT_MS = 20_000;
+/** Which cabinet speaks HEAD (the others SEED). */
+export const HEAD_CABINET = 'cab-03';
+/** HEAD's pop windows per level (emb/src/game.c), ms. */
+export const HEAD_WINDOWS_MS = [1500, 1250, 1000, 750, 600, 500, 350, 275] as const;
 export const FIRST_ROUND_AFTER_MS = { min: 500, max: 2500 } as const;
 export const ROUND_MS = { min: 8000, max: 15000 } as const;
 export const BETWEEN_ROUNDS_MS = { min: 3000, max: 9000 } as const;
@@ -57,25 +64,51 @@ class Cabinet {
     readonly rng: Rng,
     readonly counterIds: boolean,
   ) {
-    this.topic = (leaf) => `whackamole/${id}/${leaf}`;
+    this.topic = (leaf) => `whac/${id}/${leaf}`;
     this.battery = rng.int(70, 100);
     this.rssi = rng.int(-70, -48);
   }
 
+  /** HEAD state of play: level 1..8, lives left, pops played in the level, paused. */
+  level = 1;
+  lives = 5;
+  pop = 0;
+  paused = false;
+
+  get head(): boolean {
+    return this.id === HEAD_CABINET;
+  }
+
   statusBody(online: boolean, now: number): string {
+    if (this.head)
+      return JSON.stringify({
+        device_id: this.id,
+        ts: Math.round(now),
+        status: online ? 'online' : 'offline',
+      });
     return JSON.stringify({
-      device_id: this.id,
-      online,
       state: online && this.round ? 'playing' : 'idle',
-      battery: this.battery,
-      rssi: this.rssi,
-      timestamp: isoAt(now),
+      level: this.round ? 1 : 0,
+      pop_index: this.pop,
+      lives_left: this.lives,
+      ts: Math.round(now),
     });
   }
 
-  nextSessionId(): string | number {
+  nextSessionId(): string {
     this.counter++;
-    return this.counterIds ? this.counter : uuidFrom(this.rng);
+    // The SEED model's session_id is a string: a counter or a UUID, as text.
+    return this.counterIds ? String(this.counter) : uuidFrom(this.rng);
+  }
+
+  /** One HEAD game event, as the agent sends it: the firmware line plus its device_id and ts. */
+  headEvent(body: Record<string, unknown>, at: number): void {
+    this.channel.publish(
+      this.topic('game_events'),
+      JSON.stringify({ ...body, device_id: this.id, ts: Math.round(at) }),
+      { qos: 2 },
+      'other',
+    );
   }
 }
 
@@ -97,22 +130,20 @@ class ArcadeScenario implements Scenario {
     this.lastNow = ctx.createdMs;
     CABINET_IDS.forEach((id, k) => {
       const rng = ctx.rng.fork(`cabinet:${id}`);
-      const will = {
-        topic: `whackamole/${id}/status`,
-        payload: JSON.stringify({
-          device_id: id,
-          online: false,
-          state: 'idle',
-          timestamp: isoAt(ctx.createdMs),
-        }),
-        qos: 1 as const,
-        retain: true,
-      };
-      const cabinet = new Cabinet(id, ctx.channels.open(id, will), rng, k % 2 === 1);
+      // SEED devices have no will; the HEAD agent's is `offline` on `state`, QoS 2, not retained.
+      const will =
+        id === HEAD_CABINET
+          ? {
+              topic: `whac/${id}/state`,
+              payload: JSON.stringify({ device_id: id, ts: Math.round(ctx.createdMs), status: 'offline' }),
+              qos: 2 as const,
+              retain: false,
+            }
+          : undefined;
+      const cabinet = new Cabinet(id, ctx.channels.open(id, will), rng, k % 2 === 0);
       this.cabinets.push(cabinet);
-      cabinet.channel.subscribe?.(cabinet.topic('config'), (_t, payload) => this.onConfig(cabinet, payload));
-      cabinet.channel.subscribe?.(cabinet.topic('command'), (_t, payload) =>
-        this.onCommand(cabinet, payload),
+      cabinet.channel.subscribe?.(cabinet.topic('commands'), (_t, payload) =>
+        cabinet.head ? this.onCommand(cabinet, payload) : this.onConfig(cabinet, payload),
       );
     });
   }
@@ -121,13 +152,10 @@ class ArcadeScenario implements Scenario {
     this.lastNow = now;
     this.queue.clear();
     for (const cab of this.cabinets) {
-      cab.channel.publish(
-        cab.topic('hello'),
-        JSON.stringify({ device_id: cab.id, firmware: FIRMWARE, timestamp: isoAt(now) }),
-        { qos: 1 },
-        'status',
-      );
-      this.c.hellos++;
+      if (!cab.head) {
+        cab.channel.publish(cab.topic('config_request'), '', { qos: 1 }, 'status');
+        this.c.hellos++;
+      }
       this.queue.schedule(now, (at) => this.status(cab, at, true));
       const first = now + cab.rng.int(FIRST_ROUND_AFTER_MS.min, FIRST_ROUND_AFTER_MS.max);
       this.queue.schedule(first, (at) => this.beginRound(cab, at));
@@ -142,12 +170,8 @@ class ArcadeScenario implements Scenario {
   shutdown(now: number): void {
     for (const cab of this.cabinets) {
       cab.round = null;
-      cab.channel.publish(
-        cab.topic('status'),
-        cab.statusBody(false, now),
-        { qos: 1, retain: true },
-        'status',
-      );
+      // The agent says offline on a clean exit; SEED devices just stop.
+      if (cab.head) cab.channel.publish(cab.topic('state'), cab.statusBody(false, now), { qos: 2 }, 'status');
     }
   }
 
@@ -156,13 +180,16 @@ class ArcadeScenario implements Scenario {
   }
 
   private status(cab: Cabinet, at: number, periodic: boolean): void {
-    cab.channel.publish(cab.topic('status'), cab.statusBody(true, at), { qos: 1, retain: true }, 'status');
+    if (cab.head) cab.channel.publish(cab.topic('state'), cab.statusBody(true, at), { qos: 2 }, 'status');
+    else cab.channel.publish(cab.topic('status'), cab.statusBody(true, at), { qos: 0 }, 'status');
     this.c.status_messages++;
     if (periodic) {
       // Batteries drain while the cabinet runs; RSSI wanders.
       if (cab.rng.chance(0.3)) cab.battery = Math.max(5, cab.battery - 1);
       cab.rssi = Math.max(-90, Math.min(-40, cab.rssi + cab.rng.int(-2, 2)));
-      this.queue.schedule(at + STATUS_PERIOD_MS, (t) => this.status(cab, t, true));
+      this.queue.schedule(at + (cab.head ? HEARTBEAT_MS : STATUS_PERIOD_MS), (t) =>
+        this.status(cab, t, true),
+      );
     }
   }
 
@@ -176,7 +203,13 @@ class ArcadeScenario implements Scenario {
     const token = ++cab.token;
     const endsAt = at + rng.int(ROUND_MS.min, ROUND_MS.max);
     cab.round = { player: chosen, difficulty: level, startedAt: at, endsAt, token };
-    this.status(cab, at, false);
+    cab.lives = 5;
+    cab.pop = 0;
+    if (cab.head) {
+      cab.level = 1;
+      cab.headEvent({ event_type: 'session_start' }, at);
+      this.queue.schedule(at + 600, (t) => this.headPop(cab, t, token));
+    } else this.status(cab, at, false);
     this.queue.schedule(endsAt, (t) => this.endRound(cab, t, token, true));
   }
 
@@ -192,28 +225,46 @@ class ArcadeScenario implements Scenario {
       cab.settings,
       at - round.startedAt,
     );
+    if (cab.head) {
+      cab.headEvent({ event_type: 'session_end', win: complete && cab.lives > 0 && cab.level >= 8 }, at);
+      this.c.sessions++;
+      this.queue.schedule(at + cab.rng.int(BETWEEN_ROUNDS_MS.min, BETWEEN_ROUNDS_MS.max), (t) =>
+        this.beginRound(cab, t),
+      );
+      return;
+    }
+    // The fake device's GameSession: per-mole reaction events, the total score.
+    const moles = result.hits + result.misses;
+    const events = Array.from({ length: moles }, (_, i) => {
+      const hit = i < result.hits;
+      return {
+        mole: cab.rng.int(0, 7),
+        hit,
+        reaction_ms: hit ? result.reaction_ms[i]! : null,
+        score_delta: hit ? 1 : 0,
+        ts: isoAt(round.startedAt + Math.round(((i + 1) * (at - round.startedAt)) / (moles + 1))),
+      };
+    });
     const body = JSON.stringify({
-      device_id: cab.id,
       session_id: cab.nextSessionId(),
+      device_id: cab.id,
       player: round.player.name,
       difficulty: round.difficulty,
+      duration_ms: Math.round(at - round.startedAt),
       started_at: isoAt(round.startedAt),
       ended_at: isoAt(at),
-      score: result.score,
-      hits: result.hits,
-      misses: result.misses,
-      wrong_hits: result.wrong_hits,
-      reaction_ms: result.reaction_ms,
-      complete,
+      total_score: result.score,
+      events,
+      sensors: { heart_rate_bpm: cab.rng.int(80, 130) },
     });
-    cab.channel.publish(cab.topic('session'), body, { qos: 1 }, 'other');
+    cab.channel.publish(cab.topic('events'), body, { qos: 1 }, 'other');
     this.c.sessions++;
     this.ctx.log(
       `arcade: ${cab.id} ${round.player.name} scored ${result.score} (${round.difficulty}, ${result.hits} hits)`,
     );
     if (cab.rng.chance(REPEAT_CHANCE)) {
       this.queue.schedule(at + cab.rng.int(500, 2000), () => {
-        cab.channel.publish(cab.topic('session'), body, { qos: 1 }, 'other');
+        cab.channel.publish(cab.topic('events'), body, { qos: 1 }, 'other');
         this.c.session_repeats++;
       });
     }
@@ -223,81 +274,83 @@ class ArcadeScenario implements Scenario {
     );
   }
 
+  /** The SEED config on `commands` (`{device_id, config: {…}}`, whole or partial). */
   private onConfig(cab: Cabinet, payload: string): void {
     if (payload.length === 0) return; // a cleared retained config
-    let cfg: Partial<CabinetSettings>;
+    let cfg: Record<string, unknown>;
     try {
-      cfg = JSON.parse(payload) as Partial<CabinetSettings>;
+      const msg = JSON.parse(payload) as { config?: unknown };
+      if (!msg.config || typeof msg.config !== 'object') return;
+      cfg = msg.config as Record<string, unknown>;
     } catch {
       return;
     }
     const next = { ...cab.settings };
     if (typeof cfg.difficulty === 'string' && cfg.difficulty in DIFFICULTIES)
       next.difficulty = cfg.difficulty;
-    for (const k of ['game_duration_s', 'mole_up_ms', 'spawn_interval_ms', 'volume', 'version'] as const) {
-      const v = cfg[k];
-      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) next[k] = v;
-    }
+    if (typeof cfg.mole_up_ms === 'number' && cfg.mole_up_ms > 0) next.mole_up_ms = cfg.mole_up_ms;
+    if (typeof cfg.game_duration_ms === 'number' && cfg.game_duration_ms > 0)
+      next.game_duration_s = Math.round(cfg.game_duration_ms / 1000);
     cab.settings = next;
     this.c.configs_received++;
   }
 
+  /** One HEAD pop: hit, late or a wrong button; 10 pops a level, 8 levels, 5 lives. */
+  private headPop(cab: Cabinet, at: number, token: number): void {
+    const round = cab.round;
+    if (!round || round.token !== token) return;
+    if (cab.paused) {
+      this.queue.schedule(at + 500, (t) => this.headPop(cab, t, token));
+      return;
+    }
+    const window = HEAD_WINDOWS_MS[cab.level - 1]!;
+    const rt = Math.round(Math.max(150, cab.rng.normal(round.player.reactionMs + cab.level * 40, 90)));
+    const wrong = cab.rng.chance((1 - round.player.skill) * 0.4);
+    const outcome = wrong ? 'miss' : rt < window ? 'hit' : 'late';
+    if (outcome !== 'hit') cab.lives--;
+    cab.pop++;
+    cab.headEvent(
+      {
+        event_type: 'pop_result',
+        mole_id: cab.rng.int(0, 7),
+        outcome,
+        reaction_ms: outcome === 'late' ? window : rt,
+        lives: cab.lives,
+        lvl: cab.level,
+        pop: cab.pop,
+        pops_total: 10,
+      },
+      at,
+    );
+    if (cab.lives <= 0) return this.endRound(cab, at + 100, token, false);
+    if (cab.pop >= 10) {
+      cab.headEvent({ event_type: 'lvl_complete', lvl: cab.level }, at + 50);
+      if (cab.level >= 8) return this.endRound(cab, at + 100, token, true);
+      cab.level++;
+      cab.pop = 0;
+    }
+    this.queue.schedule(at + window + 200, (t) => this.headPop(cab, t, token));
+  }
+
+  /** A HEAD command: the whole payload must be one of the agent's bytes, else it is dropped. */
   private onCommand(cab: Cabinet, payload: string): void {
     this.c.commands_received++;
-    let cmd: { command_id?: unknown; command?: unknown; args?: unknown };
-    try {
-      cmd = JSON.parse(payload) as typeof cmd;
-    } catch {
-      return; // nothing to acknowledge without a command id
-    }
-    if (typeof cmd.command_id !== 'string') return;
-    const id = cmd.command_id;
-    const args = (cmd.args && typeof cmd.args === 'object' ? cmd.args : {}) as Record<string, unknown>;
-    // Carried out at the next tick, in the cabinet's timeline.
+    if (!/^[SRPID1-8]$/.test(payload)) return;
     this.queue.schedule(this.lastNow, (at) => {
-      const ack = (ok: boolean, error?: string) => {
-        cab.channel.publish(
-          cab.topic('ack'),
-          JSON.stringify({ command_id: id, ok, ...(error ? { error } : {}), timestamp: isoAt(at) }),
-          { qos: 1 },
-          'other',
-        );
-        this.c.acks++;
-      };
-      switch (cmd.command) {
-        case 'start': {
-          if (cab.round) return ack(false, 'busy: a game is in progress');
-          const player =
-            typeof args.player === 'string' && args.player
-              ? { ...cab.rng.pick(PLAYERS), name: args.player.slice(0, 128) }
-              : undefined;
-          const level = typeof args.difficulty === 'string' ? args.difficulty : undefined;
-          ack(true);
-          return this.beginRound(cab, at, player, level);
-        }
-        case 'stop':
-          if (!cab.round) return ack(false, 'no game in progress');
-          ack(true);
-          return this.endRound(cab, at, cab.round.token, false);
-        case 'reset':
-          cab.round = null;
-          cab.token++;
-          ack(true);
-          this.status(cab, at, false);
-          return this.queue.schedule(at + cab.rng.int(BETWEEN_ROUNDS_MS.min, BETWEEN_ROUNDS_MS.max), (t) =>
-            this.beginRound(cab, t),
-          );
-        case 'set_difficulty':
-          if (typeof args.difficulty !== 'string' || !(args.difficulty in DIFFICULTIES)) {
-            return ack(false, `unknown difficulty (known: ${Object.keys(DIFFICULTIES).join(', ')})`);
-          }
-          cab.settings = { ...cab.settings, difficulty: args.difficulty };
-          return ack(true);
-        case 'identify':
-          return ack(true);
-        default:
-          return ack(false, `unknown command ${JSON.stringify(cmd.command ?? null).slice(0, 40)}`);
+      this.c.acks++; // carried out (nothing is sent back: cabinets never answer)
+      if (payload === 'S') return this.beginRound(cab, at);
+      if (payload === 'R') {
+        if (cab.round) this.endRound(cab, at, cab.round.token, false);
+        return;
       }
+      if (payload === 'P') {
+        cab.paused = !cab.paused;
+        return;
+      }
+      if (payload === 'I') return cab.headEvent({ event_type: 'identify', device_id: cab.id }, at);
+      if (payload === 'D') return;
+      cab.level = Number(payload);
+      cab.pop = 0;
     });
   }
 }
@@ -305,6 +358,6 @@ class ArcadeScenario implements Scenario {
 export const arcadeScenario: ScenarioDefinition = {
   family: 'whackamole',
   name: 'arcade',
-  description: `whack-a-mole cabinets (${CABINET_IDS.join(', ')}): hello, status with last will, sessions, command acks`,
+  description: `whack-a-mole cabinets on whac/ (${CABINET_IDS.join(', ')}): SEED config requests, sessions, pops and status; HEAD state with its will, the game stream and one-byte commands`,
   create: (ctx) => new ArcadeScenario(ctx),
 };

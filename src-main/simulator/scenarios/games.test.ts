@@ -8,7 +8,7 @@ import { parseNeurogameBody } from '../../../src-shared/ingest/neurogame';
 import { recordScenario } from '../record';
 import { createRng } from '../random';
 import type { Channel, InboundHandler, ScenarioContext, ScenarioDefinition, Will } from '../types';
-import { arcadeScenario, CABINET_IDS } from './arcade';
+import { arcadeScenario, CABINET_IDS, HEAD_CABINET } from './arcade';
 import { gatewayScenario } from './gateway';
 import { DEFAULT_API_KEY, DEFAULT_EVENTS_URL } from './neurogame';
 
@@ -67,99 +67,74 @@ function harness(def: ScenarioDefinition, seed = 1) {
     send(topic: string, payload: unknown) {
       const h = subs.get(topic);
       if (!h) throw new Error(`nobody subscribed to ${topic}`);
-      h(topic, JSON.stringify(payload));
+      h(topic, typeof payload === 'string' ? payload : JSON.stringify(payload));
     },
     scenario,
   };
 }
 
 describe('arcade scenario', () => {
-  it('says hello, keeps a retained status with an offline will, and publishes sessions the console accepts', () => {
+  it('speaks both originals on whac/, and the console accepts every message', () => {
     const rec = recordScenario({ scenario: 'arcade', seed: 42, durationS: 120 });
-    expect(rec.wills.map((w) => [w.topic, w.retain, JSON.parse(w.payload).online])).toEqual(
-      CABINET_IDS.map((id) => [`whackamole/${id}/status`, true, false]),
-    );
-    const hellos = rec.messages.filter((m) => m.topic.endsWith('/hello'));
-    expect(hellos.map((m) => m.deviceId).sort()).toEqual([...CABINET_IDS]);
-    expect(rec.messages.filter((m) => m.topic.endsWith('/status')).every((m) => m.retain)).toBe(true);
-
-    const sessions = rec.messages.filter((m) => m.topic.endsWith('/session'));
-    expect(sessions.length).toBeGreaterThanOrEqual(CABINET_IDS.length * 4);
+    // Only the HEAD agent has a will: offline on state, QoS 2, not retained.
+    expect(rec.wills.map((w) => [w.topic, w.qos, w.retain, JSON.parse(w.payload).status])).toEqual([
+      [`whac/${HEAD_CABINET}/state`, 2, false, 'offline'],
+    ]);
+    const seed = CABINET_IDS.filter((id) => id !== HEAD_CABINET);
+    expect(
+      rec.messages
+        .filter((m) => m.topic.endsWith('/config_request'))
+        .map((m) => m.deviceId)
+        .sort(),
+    ).toEqual(seed);
     for (const m of rec.messages) {
-      const r = parse(m.topic, m.payload);
-      expect(r.outcome, `${m.topic} ${m.payload}`).toBe('events');
+      expect(m.topic.startsWith('whac/'), m.topic).toBe(true);
+      expect(parse(m.topic, m.payload).outcome, `${m.topic} ${m.payload}`).toBe('events');
     }
+    const sessions = rec.messages.filter((m) => m.topic.endsWith('/events'));
+    expect(sessions.length).toBeGreaterThanOrEqual(seed.length * 4);
     const bodies = sessions.map((m) => JSON.parse(m.payload) as Record<string, unknown>);
-    // cab-02 counts its sessions, the others use UUIDs.
-    expect(bodies.filter((b) => b.device_id === 'cab-02').map((b) => b.session_id)).toEqual(
-      expect.arrayContaining([1, 2, 3]),
+    // SEED session ids are strings: a counter on cab-01, UUIDs on cab-02.
+    expect(bodies.filter((b) => b.device_id === 'cab-01').map((b) => b.session_id)).toEqual(
+      expect.arrayContaining(['1', '2', '3']),
     );
-    expect(bodies.find((b) => b.device_id === 'cab-01')!.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(bodies.find((b) => b.device_id === 'cab-02')!.session_id).toMatch(/^[0-9a-f-]{36}$/);
     for (const b of bodies) {
-      expect(b.score).toBe(
-        Math.max(
-          0,
-          (b.hits as number) * { easy: 10, normal: 15, hard: 25 }[b.difficulty as 'easy'] -
-            (b.wrong_hits as number) * 5,
-        ),
+      const events = b.events as { hit: boolean; reaction_ms: number | null }[];
+      expect(events.every((e) => (e.hit ? typeof e.reaction_ms === 'number' : e.reaction_ms === null))).toBe(
+        true,
       );
-      expect((b.reaction_ms as number[]).length).toBe(b.hits);
     }
+    const head = rec.messages
+      .filter((m) => m.topic === `whac/${HEAD_CABINET}/game_events`)
+      .map((m) => JSON.parse(m.payload).event_type as string);
+    expect(head[0]).toBe('session_start');
+    expect(head).toContain('pop_result');
+    expect(head).toContain('session_end');
   });
 
-  it('answers commands with acks and applies the config it is sent', () => {
+  it('applies the SEED config, and carries out one-byte HEAD commands without answering', () => {
     const h = harness(arcadeScenario, 3);
     h.advance(500);
-    h.send('whackamole/cab-01/config', {
-      difficulty: 'hard',
-      game_duration_s: 60,
-      mole_up_ms: 900,
-      spawn_interval_ms: 700,
-      volume: 10,
-      version: 4,
-    });
-    h.send('whackamole/cab-01/command', {
-      command_id: 'c1',
-      command: 'set_difficulty',
-      args: { difficulty: 'extreme' },
-      issued_at: 'x',
-    });
-    h.send('whackamole/cab-01/command', { command_id: 'c2', command: 'identify', args: {}, issued_at: 'x' });
-    h.send('whackamole/cab-01/command', { command_id: 'c3', command: 'dance', args: {}, issued_at: 'x' });
+    h.send('whac/cab-01/commands', { device_id: 'cab-01', config: { difficulty: 'hard', mole_up_ms: 900 } });
+    expect(h.scenario.counters().configs_received).toBe(1);
+    const before = h.published.length;
+    h.send(`whac/${HEAD_CABINET}/commands`, 'I');
+    h.send(`whac/${HEAD_CABINET}/commands`, '{"command":"start"}');
     h.advance(100);
-    const acks = () =>
-      h.published
-        .filter((m) => m.topic === 'whackamole/cab-01/ack')
-        .map((m) => JSON.parse(m.payload) as Record<string, unknown>);
-    expect(acks().map((a) => [a.command_id, a.ok])).toEqual([
-      ['c1', false],
-      ['c2', true],
-      ['c3', false],
-    ]);
-    expect(acks()[0]!.error).toMatch(/unknown difficulty/);
-    for (const m of h.published) expect(parse(m.topic, m.payload).outcome, m.payload).toBe('events');
-
-    // Stop a round in progress: the session ends early and incomplete.
+    const sent = h.published.slice(before).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    expect(sent.filter((m) => m.event_type === 'identify')).toHaveLength(1);
+    // Anything but one of the agent's bytes is dropped, as the agent drops it.
+    expect(h.scenario.counters()).toMatchObject({ commands_received: 2, acks: 1 });
     h.advance(3000);
-    h.send('whackamole/cab-01/command', { command_id: 'c4', command: 'stop', args: {}, issued_at: 'x' });
+    h.send(`whac/${HEAD_CABINET}/commands`, 'R');
     h.advance(100);
-    expect(acks().at(-1)).toMatchObject({ command_id: 'c4', ok: true });
-    const last = h.published.filter((m) => m.topic === 'whackamole/cab-01/session').at(-1)!;
-    expect(JSON.parse(last.payload)).toMatchObject({ complete: false });
-    // A new round at the configured difficulty, mostly.
-    h.send('whackamole/cab-01/command', {
-      command_id: 'c5',
-      command: 'start',
-      args: { player: 'Zoe', difficulty: 'easy' },
-      issued_at: 'x',
-    });
-    h.advance(16_000);
-    expect(acks().at(-1)).toMatchObject({ command_id: 'c5', ok: true });
-    const zoe = h.published
-      .filter((m) => m.topic === 'whackamole/cab-01/session')
-      .map((m) => JSON.parse(m.payload))
-      .find((b) => b.player === 'Zoe');
-    expect(zoe).toMatchObject({ difficulty: 'easy', complete: true });
+    const ends = h.published.filter(
+      (m) =>
+        m.topic === `whac/${HEAD_CABINET}/game_events` && JSON.parse(m.payload).event_type === 'session_end',
+    );
+    expect(JSON.parse(ends.at(-1)!.payload)).toMatchObject({ win: false });
+    for (const m of h.published) expect(parse(m.topic, m.payload).outcome, m.payload).toBe('events');
   });
 });
 

@@ -134,7 +134,18 @@ class GameClient {
             event_ts: isoAt(at),
             user_id: u.id,
             session_id: u.sessionId,
-            payload: { correct, rt_ms: rt, task: this.rng.pick(TASKS), level: u.level },
+            // The game's own task_result record: correct is 0/1, the time is reaction_time (ms).
+            payload: {
+              timestamp: Math.floor(at / 1000),
+              session_id: u.sessionId,
+              user_id: u.id,
+              task_id: this.rng.pick(TASKS),
+              level: u.level,
+              mode: 'baseline',
+              correct: correct ? 1 : 0,
+              reaction_time: rt,
+              deadline_met: 1,
+            },
           },
           at,
         );

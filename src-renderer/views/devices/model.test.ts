@@ -78,10 +78,8 @@ describe('devices view model', () => {
     });
     const bad = validateForm('timer', 'set_sensitivity', { level: '12' });
     expect(bad.ok).toBe(false);
-    expect(validateForm('cabinet', 'start', { player: '', difficulty: 'hard' })).toEqual({
-      ok: true,
-      args: { difficulty: 'hard' },
-    });
+    expect(validateForm('cabinet', 'set_level', { level: '4' })).toEqual({ ok: true, args: { level: 4 } });
+    expect(validateForm('cabinet', 'set_level', { level: '9' }).ok).toBe(false);
     expect(argsSummary({ level: 7, player: 'Ada' })).toBe('level=7, player="Ada"');
   });
 

@@ -16,6 +16,7 @@ export const HISTORY_CAP = 500;
 export const STATE_LABELS: Record<CommandState, string> = {
   queued: 'queued',
   sent: 'sent',
+  delivered: 'delivered',
   acknowledged: 'acknowledged',
   failed: 'failed',
   timed_out: 'timed out',
@@ -25,6 +26,7 @@ export const STATE_LABELS: Record<CommandState, string> = {
 export function stateTone(state: string): Tone {
   switch (state) {
     case 'acknowledged':
+    case 'delivered':
       return 'ok';
     case 'sent':
     case 'queued':

@@ -17,6 +17,7 @@ import { TableHead, num } from '../../components/TableHead';
 import { Field } from '../../components/Field';
 
 const DIFFICULTIES = ['easy', 'normal', 'hard'];
+const LEVELS = ['1', '2', '3', '4', '5', '6', '7', '8'];
 
 function intOrUndefined(text: string, min: number): number | undefined {
   const n = Number(text);
@@ -115,8 +116,8 @@ function Cabinets({ cabinets, now }: { cabinets: readonly CabinetRow[]; now: num
     });
   });
 
-  const send = (deviceId: string, command: 'start' | 'stop' | 'reset' | 'identify' | 'set_difficulty') => {
-    const args = command === 'set_difficulty' ? { difficulty: difficulty[deviceId] ?? 'normal' } : {};
+  const send = (deviceId: string, command: 'start' | 'pause' | 'reset' | 'identify' | 'set_level') => {
+    const args = command === 'set_level' ? { level: Number(difficulty[deviceId] ?? '1') } : {};
     setOutcome((o) => ({ ...o, [deviceId]: { pending: command } }));
     bridge
       .call('games.cabinet.command', { device_id: deviceId, command, args })
@@ -184,8 +185,8 @@ function Cabinets({ cabinets, now }: { cabinets: readonly CabinetRow[]; now: num
                     <button type="button" onClick={() => send(c.device_id, 'start')}>
                       Start
                     </button>
-                    <button type="button" onClick={() => send(c.device_id, 'stop')}>
-                      Stop
+                    <button type="button" onClick={() => send(c.device_id, 'pause')}>
+                      Pause
                     </button>
                     <button type="button" onClick={() => send(c.device_id, 'reset')}>
                       Reset
@@ -194,15 +195,15 @@ function Cabinets({ cabinets, now }: { cabinets: readonly CabinetRow[]; now: num
                       Identify
                     </button>
                     <select
-                      aria-label={`Difficulty for ${c.device_id}`}
-                      value={difficulty[c.device_id] ?? 'normal'}
+                      aria-label={`Level for ${c.device_id}`}
+                      value={difficulty[c.device_id] ?? '1'}
                       onChange={(e) => setDifficulty((d) => ({ ...d, [c.device_id]: e.target.value }))}
                     >
-                      {DIFFICULTIES.map((d) => (
+                      {LEVELS.map((d) => (
                         <option key={d}>{d}</option>
                       ))}
                     </select>
-                    <button type="button" onClick={() => send(c.device_id, 'set_difficulty')}>
+                    <button type="button" onClick={() => send(c.device_id, 'set_level')}>
                       Set
                     </button>
                   </div>
