@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
-import { act, cleanup, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RoState, RunDetail } from '../../../src-shared/contract/range';
+import type { MatchDetail, RoState, RunDetail } from '../../../src-shared/contract/range';
 import { closed, running, station, T0, TIMER } from '../../../tests/support/renderer/rangeFixtures';
 import { renderView } from '../../../tests/support/renderer/renderView';
 import { RoView } from './RoView';
@@ -80,5 +80,53 @@ describe('RO view', () => {
     });
     expect(screen.getByTestId('ro-state').textContent).toBe('waiting');
     expect(screen.queryByText('Bob')).toBeNull();
+  });
+
+  it('folds the station pickers into one line once a stage is set, and opens them on demand', async () => {
+    const c = core();
+    const set = { ...station(TIMER), match_id: 'm1', stage_id: 's1', squad: 'A' };
+    const detail = {
+      match: {
+        match_id: 'm1',
+        name: 'Club match',
+        date: null,
+        created_at: '',
+        stages: 1,
+        shooters: 0,
+        runs: 0,
+      },
+      stages: [{ stage_id: 's1', match_id: 'm1', position: 1, code: 'SC-101', name: '5 To Go' }],
+      shooters: [],
+      squads: ['A'],
+    } as unknown as MatchDetail;
+    renderView(<RoView />, {
+      ...c.handlers,
+      'station.list': () => ({ stations: [set], timers: [] }),
+      'ro.state': (): RoState => ({
+        station: set,
+        match: null,
+        stage: null,
+        run: null,
+        pending: null,
+        squad: [],
+      }),
+      'match.get': () => detail,
+    });
+    const summary = await screen.findByTestId('ro-station-summary');
+    await waitFor(() => expect(summary.textContent).toContain('SC-101 5 To Go'));
+    expect(summary.textContent).toContain('Squad A');
+    expect(screen.queryByTestId('ro-timer')).toBeNull();
+    fireEvent.click(screen.getByTestId('ro-station-change'));
+    expect(screen.getByTestId('ro-timer')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('ro-station-done'));
+    expect(screen.queryByTestId('ro-timer')).toBeNull();
+  });
+
+  it('a running string already shows its score line, so stopping it adds nothing above approve', async () => {
+    const c = core();
+    c.set(running('run-1', T0 + 800, { shot_count: 1, last_shot_ms: 640 }));
+    renderView(<RoView />, c.handlers);
+    expect((await screen.findByTestId('ro-score-total')).textContent).toBe('—');
+    expect(screen.getByTestId('ro-approve').hasAttribute('disabled')).toBe(true);
   });
 });
