@@ -262,6 +262,28 @@ describe('integrity and the audit trail', () => {
       role: 'scorer',
     });
     expect(refused).toMatch(/approved: changes need an RO or Range Master decision/);
+    // Even the RO cannot key in one more penalty after the sign-off, nor decide without saying why.
+    expect(
+      await api.fail('score.change', {
+        run_id: ann.run_id,
+        field: 'misses',
+        delta: 1,
+        reason: 'penalty',
+        who: 'Rita RO',
+        role: 'RO',
+      }),
+    ).toMatch(/approved: a change now is an RO or Range Master decision .*not a penalty/);
+    expect(
+      await api.fail('score.change', {
+        run_id: ann.run_id,
+        field: 'misses',
+        delta: 1,
+        reason: 'appeal',
+        who: 'Rita RO',
+        role: 'RO',
+        note: '  ',
+      }),
+    ).toMatch(/approved: say why/);
     const appeal = await api.call('score.change', {
       run_id: ann.run_id,
       field: 'misses',
@@ -280,6 +302,7 @@ describe('integrity and the audit trail', () => {
       reason: 'correction',
       who: 'Max RM',
       role: 'RM',
+      note: 'the appeal was entered on the wrong string',
     });
     expect(undone.score?.score_ms).toBe(5000);
     expect(undone.history.map((h) => [h.kind, h.field, h.old, h.new, h.who, h.role])).toEqual([
