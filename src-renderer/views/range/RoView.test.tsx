@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MatchDetail, RoState, RunDetail } from '../../../src-shared/contract/range';
+import type { AuditEntry, MatchDetail, RoState, RunDetail } from '../../../src-shared/contract/range';
 import { closed, running, station, T0, TIMER } from '../../../tests/support/renderer/rangeFixtures';
 import { renderView } from '../../../tests/support/renderer/renderView';
 import { RoView } from './RoView';
@@ -128,5 +128,74 @@ describe('RO view', () => {
     renderView(<RoView />, c.handlers);
     expect((await screen.findByTestId('ro-score-total')).textContent).toBe('—');
     expect(screen.getByTestId('ro-approve').hasAttribute('disabled')).toBe(true);
+  });
+
+  it('a penalty key on an approved string asks for the RO decision and its reason, and the trail says so', async () => {
+    const c = core();
+    const entry = (over: Partial<AuditEntry>): AuditEntry => ({
+      id: 1,
+      run_id: 'run-1',
+      kind: 'approval',
+      field: null,
+      old: null,
+      new: null,
+      reason: null,
+      who: 'Ann',
+      role: 'shooter',
+      at: new Date(T0 + 6000).toISOString(),
+      note: null,
+      rejected: null,
+      ...over,
+    });
+    const base = closed('run-1', T0 + 5000, 4210);
+    const approved: RunDetail = {
+      ...base,
+      state: 'approved',
+      current: { ...base.current!, approved: true },
+      history: [entry({})],
+    };
+    c.set(approved);
+    const changes: unknown[] = [];
+    const v = renderView(<RoView />, {
+      ...c.handlers,
+      'score.change': (req) => {
+        changes.push(req);
+        return {
+          ...approved,
+          current: { ...approved.current!, misses: 1 },
+          history: [
+            entry({}),
+            entry({
+              id: 2,
+              kind: 'change',
+              field: 'misses',
+              old: 0,
+              new: 1,
+              reason: 'correction',
+              who: 'RO',
+              role: 'RO',
+              note: (req as { note: string }).note,
+            }),
+          ],
+        };
+      },
+    });
+    await screen.findByTestId('ro-approve');
+    fireEvent.keyDown(window, { key: 'm' });
+    const dialog = screen.getByTestId('reason-dialog');
+    expect(dialog.textContent).toContain('approved');
+    expect(changes).toHaveLength(0);
+    // No reason, no decision.
+    expect(screen.getByTestId('reason-ok').hasAttribute('disabled')).toBe(true);
+    fireEvent.change(screen.getByTestId('reason-input'), { target: { value: 'video shows P3 missed' } });
+    fireEvent.click(screen.getByTestId('reason-ok'));
+    await waitFor(() => expect(changes).toHaveLength(1));
+    expect(changes[0]).toMatchObject({ field: 'misses', delta: 1, reason: 'correction', role: 'RO' });
+    expect((changes[0] as { note: string }).note).toContain('video shows P3 missed');
+    expect(v.calls.filter((x) => x.name === 'score.change')).toHaveLength(1);
+    const rows = await screen.findAllByTestId('ro-history-entry');
+    expect(rows[1]!.dataset.afterApproval).toBe('true');
+    expect(rows[1]!.textContent).toContain('decision after approval');
+    expect(rows[0]!.dataset.afterApproval).toBe('false');
   });
 });

@@ -5,10 +5,19 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RangePush, RunDetail, RunShot } from '../../../src-shared/contract/range';
+import type { ScoreField } from '../../../src-shared/range/scoring';
 import { EmptyState, InlineError, Status } from '../../components/Status';
 import { isTypingTarget } from '../../components/hooks';
 import { useCall, useLoaded, usePref, useRangePush } from './hooks';
-import { fieldOfAction, plural, roActionForKey, STATE_LABELS, stringLabel, type RoAction } from './model';
+import {
+  fieldOfAction,
+  PENALTY_LABELS,
+  plural,
+  roActionForKey,
+  STATE_LABELS,
+  stringLabel,
+  type RoAction,
+} from './model';
 import { PlateMap, ReasonDialog, RoClock } from './parts';
 import {
   alertsOf,
@@ -28,7 +37,14 @@ import { History } from './RoHistory';
 import { AssignForm } from './RoAssign';
 import { RoAlerts, RoShortcuts, RoSquad } from './RoPanels';
 
-type Dialog = { kind: 'reshoot' | 'void'; run: RunDetail } | null;
+/** A score change as the RO screen sends it, before who, role and reason are added. */
+type Change = { field: ScoreField; delta?: number; new?: number | boolean; label: string; note?: string };
+
+type Dialog =
+  | { kind: 'reshoot' | 'void'; run: RunDetail }
+  // An approved string changes only by an RO / Range Master decision, with its reason.
+  | { kind: 'decision'; run: RunDetail; change: Change }
+  | null;
 
 export function RoView() {
   const stations = useLoaded('station.list', undefined);
@@ -109,6 +125,19 @@ export function RoView() {
       }
       if (run.state === 'running' || !run.current) return;
       const pen = fieldOfAction(a);
+      if (pen && run.state === 'approved') {
+        const label = PENALTY_LABELS[pen.field];
+        setDialog({
+          kind: 'decision',
+          run,
+          change: {
+            field: pen.field,
+            delta: pen.delta,
+            label: `${pen.delta > 0 ? 'add a' : 'remove a'} ${label.one}`,
+          },
+        });
+        return;
+      }
       if (pen) {
         const r = await call('score.change', {
           run_id: run.run_id,
@@ -123,6 +152,18 @@ export function RoView() {
       }
       if (a === 'stop_plate') {
         const next = !run.current.stop_plate_hit;
+        if (run.state === 'approved') {
+          setDialog({
+            kind: 'decision',
+            run,
+            change: {
+              field: 'stop_plate_hit',
+              new: next,
+              label: next ? 'mark the stop plate hit' : 'mark the stop plate not hit',
+            },
+          });
+          return;
+        }
         const r = await call('score.change', {
           run_id: run.run_id,
           field: 'stop_plate_hit',
@@ -154,6 +195,19 @@ export function RoView() {
 
   const accept = async (s: RunShot) => {
     if (!run) return;
+    if (run.state === 'approved') {
+      setDialog({
+        kind: 'decision',
+        run,
+        change: {
+          field: 'raw_ms',
+          new: s.time_ms,
+          label: `use shot ${s.shot_number} as the time`,
+          note: `shot ${s.shot_number} accepted as the time`,
+        },
+      });
+      return;
+    }
     const r = await call('score.change', {
       run_id: run.run_id,
       field: 'raw_ms',
@@ -182,6 +236,22 @@ export function RoView() {
     if (!dialog) return;
     const d = dialog;
     setDialog(null);
+    if (d.kind === 'decision') {
+      const { field, delta, label, note } = d.change;
+      const r = await call('score.change', {
+        run_id: d.run.run_id,
+        field,
+        ...(delta !== undefined ? { delta } : { new: d.change.new }),
+        reason: 'correction',
+        who,
+        role: 'RO',
+        note: note
+          ? `${reason} (${note}; RO decision after approval: ${label})`
+          : `${reason} (RO decision after approval: ${label})`,
+      });
+      if (r) show(r);
+      return;
+    }
     const r = await call('score.change', {
       run_id: d.run.run_id,
       field: 'voided',
@@ -421,7 +491,15 @@ export function RoView() {
 
       <RoShortcuts shown={help} onToggle={() => setHelp((h) => !h)} />
 
-      {dialog ? (
+      {dialog?.kind === 'decision' ? (
+        <ReasonDialog
+          title={`The string is approved: ${dialog.change.label}?`}
+          label={`A change after the shooter's approval is an RO / Range Master decision, recorded as ${who}'s. Why?`}
+          confirmLabel="Record the decision"
+          onConfirm={(r) => void confirmDialog(r)}
+          onCancel={() => setDialog(null)}
+        />
+      ) : dialog ? (
         <ReasonDialog
           title={
             dialog.kind === 'reshoot'
