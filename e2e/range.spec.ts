@@ -163,6 +163,15 @@ test.describe('range officer in Chromium', () => {
       expect((await page.getByTestId('ro-clock-box').boundingBox())!.y).toBe(clockTop);
       await inView('ro-score-total');
       await inView('ro-approve');
+
+      // The next string starts while this one still waits for approval: the banner saying so
+      // floats over the page, so the clock stays where it was and the string stays on screen.
+      await expect(page.getByTestId('ro-pending')).toBeVisible({ timeout: 45_000 });
+      await expect(page.getByTestId('ro-clock-box')).toHaveAttribute('data-state', 'running');
+      expect((await page.getByTestId('ro-clock-box').boundingBox())!.y).toBe(clockTop);
+      await inView('ro-score-total');
+      await inView('ro-approve');
+      await inView('ro-pending');
     } finally {
       await stopSimulator(sim);
     }
