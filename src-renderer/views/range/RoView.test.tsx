@@ -180,9 +180,9 @@ describe('RO view', () => {
         };
       },
     });
-    await screen.findByTestId('ro-approve');
+    await waitFor(() => expect(screen.getByTestId('ro-approve').textContent).toContain('Approved by Ann'));
     fireEvent.keyDown(window, { key: 'm' });
-    const dialog = screen.getByTestId('reason-dialog');
+    const dialog = await screen.findByTestId('reason-dialog');
     expect(dialog.textContent).toContain('approved');
     expect(changes).toHaveLength(0);
     // No reason, no decision.
@@ -193,7 +193,8 @@ describe('RO view', () => {
     expect(changes[0]).toMatchObject({ field: 'misses', delta: 1, reason: 'correction', role: 'RO' });
     expect((changes[0] as { note: string }).note).toContain('video shows P3 missed');
     expect(v.calls.filter((x) => x.name === 'score.change')).toHaveLength(1);
-    const rows = await screen.findAllByTestId('ro-history-entry');
+    await waitFor(() => expect(screen.getAllByTestId('ro-history-entry')).toHaveLength(2));
+    const rows = screen.getAllByTestId('ro-history-entry');
     expect(rows[1]!.dataset.afterApproval).toBe('true');
     expect(rows[1]!.textContent).toContain('decision after approval');
     expect(rows[0]!.dataset.afterApproval).toBe('false');
