@@ -97,4 +97,83 @@ test.describe('range officer in Chromium', () => {
     // The audit log shows the miss and the approval.
     await expect(page.getByTestId('audit-row')).toHaveCount(2);
   });
+
+  test('at 1366×768 one running string fits one screen: score and approve in view, station folded, nothing jumps', async ({
+    page,
+    served,
+  }) => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${served.httpUrl}/#/match`);
+    await expect(page.locator('html[data-app-state="ready"]')).toBeAttached();
+    await page.getByTestId('match-demo').click();
+    await expect(page.getByTestId('stage-row')).toHaveCount(8);
+    await page.getByTestId('nav-ro').click();
+    await expect(page.getByTestId('ro-shooter')).toHaveText('Alex Morgan');
+
+    // The station is set (the demo match assigns its stage), so its pickers fold away.
+    await expect(page.getByTestId('ro-timer')).toBeHidden();
+    await expect(page.getByTestId('ro-station-summary')).toContainText('SC-101');
+
+    const inView = async (testId: string) => {
+      const box = await page.getByTestId(testId).boundingBox();
+      expect(box, testId).not.toBeNull();
+      expect(box!.y, `${testId} top`).toBeGreaterThanOrEqual(0);
+      expect(box!.y + box!.height, `${testId} bottom`).toBeLessThanOrEqual(768);
+      expect(box!.x + box!.width, `${testId} right`).toBeLessThanOrEqual(1366);
+    };
+    // Evaluated in the page (this file compiles without the DOM lib): has anything scrolled?
+    const scrolled = () =>
+      page.evaluate(
+        '[document.scrollingElement, ...document.querySelectorAll("*")].some((e) => e && e.scrollTop > 0)',
+      );
+
+    const sim = simulate(served.mqttUrl, [
+      '--scenario',
+      'range',
+      '--sensors',
+      '5',
+      '--rate',
+      '50',
+      '--seed',
+      '7',
+      '--quiet',
+    ]);
+    try {
+      await expect(page.getByTestId('ro-clock-box')).toHaveAttribute('data-state', 'running', {
+        timeout: 45_000,
+      });
+      await expect(page.getByTestId('ro-shot').first()).toBeVisible({ timeout: 20_000 });
+      // While the string runs: clock, plates, shots, penalties, score and approve are all on screen.
+      expect(await scrolled()).toBe(false);
+      for (const id of [
+        'ro-clock-box',
+        'plate-map',
+        'ro-shots',
+        'ro-add-misses',
+        'ro-score-total',
+        'ro-approve',
+      ])
+        await inView(id);
+      const clockTop = (await page.getByTestId('ro-clock-box').boundingBox())!.y;
+
+      await expect(page.getByTestId('ro-clock-box')).toHaveAttribute('data-state', 'review', {
+        timeout: 30_000,
+      });
+      // The string stopping must not move the clock, and the score is still in view.
+      expect((await page.getByTestId('ro-clock-box').boundingBox())!.y).toBe(clockTop);
+      await inView('ro-score-total');
+      await inView('ro-approve');
+
+      // The next string starts while this one still waits for approval: the banner saying so
+      // floats over the page, so the clock stays where it was and the string stays on screen.
+      await expect(page.getByTestId('ro-pending')).toBeVisible({ timeout: 45_000 });
+      await expect(page.getByTestId('ro-clock-box')).toHaveAttribute('data-state', 'running');
+      expect((await page.getByTestId('ro-clock-box').boundingBox())!.y).toBe(clockTop);
+      await inView('ro-score-total');
+      await inView('ro-approve');
+      await inView('ro-pending');
+    } finally {
+      await stopSimulator(sim);
+    }
+  });
 });

@@ -147,7 +147,12 @@ export class ExportService {
     ];
     const rows: CsvValue[][] = [];
     for (const d of res.divisions) {
-      for (const r of d.rows) {
+      // As on the results page: a shooter with no stage shot yet is "not started", has no time
+      // (not 0, which would read as the best) and comes after everyone who has shot.
+      const started = d.rows.filter((r) => r.stages_attempted > 0);
+      const waiting = d.rows.filter((r) => r.stages_attempted === 0);
+      for (const r of [...started, ...waiting]) {
+        const notStarted = r.stages_attempted === 0;
         rows.push([
           d.division,
           r.rank,
@@ -155,15 +160,16 @@ export class ExportService {
           r.name,
           r.class,
           r.categories.join(';'),
-          r.status,
-          seconds(r.match_time_ms),
+          notStarted ? 'not started' : r.status,
+          notStarted ? null : seconds(r.match_time_ms),
           r.stage_wins,
           r.stages_attempted,
           seconds(r.outer_limits_ms),
           r.unapproved,
           ...res.stages.flatMap((s) => {
             const st = r.stages.find((x) => x.stage_id === s.stage_id);
-            return st && st.time_ms !== null ? [seconds(st.time_ms), st.rank] : ['DNF', st?.rank ?? null];
+            // A stage not shot has neither a time nor a place: every shooter would share its rank.
+            return st && st.time_ms !== null ? [seconds(st.time_ms), st.rank] : [null, null];
           }),
         ]);
       }

@@ -194,6 +194,20 @@ export class ScoreService {
         at: toIso(this.now()),
       };
       this.refuse(run, before.log, entry);
+      // The shooter signed the string off: what changes now is a decision on the record (an appeal
+      // upheld, a correction, a reshoot or void), never one more penalty keyed in, and it says why.
+      if (cur.approved) {
+        if (req.reason === 'penalty') {
+          throw new ContractError(
+            'the string is approved: a change now is an RO or Range Master decision (reason appeal, correction, reshoot or void), not a penalty',
+          );
+        }
+        if (!req.note?.trim()) {
+          throw new ContractError(
+            'the string is approved: say why the RO or Range Master decided to change it',
+          );
+        }
+      }
       const id = this.repo.insertLog({
         run_id: run.id,
         kind: 'change',

@@ -112,6 +112,20 @@ export class SetupService {
     return s;
   }
 
+  /**
+   * Match names are unique (ignoring case and surrounding spaces): exports, the RO's picker and the
+   * results page name a match by it, and two of the same name cannot be told apart there.
+   */
+  private requireFreeName(name: string, exceptId?: string): void {
+    const key = name.trim().toLowerCase();
+    const taken = this.repo.matches().find((m) => m.id !== exceptId && m.name.trim().toLowerCase() === key);
+    if (taken)
+      throw new ContractError(
+        `a match named "${taken.name}" already exists (${taken.id}); open it, or rename or delete it first`,
+        409,
+      );
+  }
+
   listMatches(): MatchRow[] {
     return this.repo.matches().map((m) => matchRow(this.repo, m));
   }
@@ -134,6 +148,7 @@ export class SetupService {
   }
 
   createMatch(req: CommandReq<'match.create'>): MatchDetail {
+    this.requireFreeName(req.name);
     const id = newId('m');
     this.repo.tx(() => {
       this.repo.insertMatch({ id, name: req.name, date: req.date ?? null, created_at: this.now() });
@@ -146,6 +161,7 @@ export class SetupService {
 
   updateMatch(req: CommandReq<'match.update'>): MatchDetail {
     const m = this.requireMatch(req.match_id);
+    if (req.name !== undefined) this.requireFreeName(req.name, m.id);
     this.repo.updateMatch(m.id, req.name ?? m.name, req.date === undefined ? m.date : req.date);
     return this.detail(m.id);
   }
@@ -407,6 +423,8 @@ export class SetupService {
 
   /** The match the simulator's range scenario shoots: its squad, the 8 classifier stages, 5 sensors. */
   createDemo(timerId = DEFAULT_TIMER_ID): MatchDetail {
+    // Refused before anything changes: a second demo would move the timer and empty the exports.
+    this.requireFreeName(DEMO_MATCH_NAME);
     const id = newId('m');
     const now = this.now();
     this.repo.tx(() => {

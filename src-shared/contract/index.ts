@@ -148,7 +148,7 @@ export type PreloadApi = {
 export class ContractError extends Error {
   constructor(
     message: string,
-    readonly status: 400 | 404 | 500 | 503 = 400,
+    readonly status: 400 | 404 | 409 | 500 | 503 = 400,
   ) {
     super(message);
   }

@@ -262,6 +262,28 @@ describe('integrity and the audit trail', () => {
       role: 'scorer',
     });
     expect(refused).toMatch(/approved: changes need an RO or Range Master decision/);
+    // Even the RO cannot key in one more penalty after the sign-off, nor decide without saying why.
+    expect(
+      await api.fail('score.change', {
+        run_id: ann.run_id,
+        field: 'misses',
+        delta: 1,
+        reason: 'penalty',
+        who: 'Rita RO',
+        role: 'RO',
+      }),
+    ).toMatch(/approved: a change now is an RO or Range Master decision .*not a penalty/);
+    expect(
+      await api.fail('score.change', {
+        run_id: ann.run_id,
+        field: 'misses',
+        delta: 1,
+        reason: 'appeal',
+        who: 'Rita RO',
+        role: 'RO',
+        note: '  ',
+      }),
+    ).toMatch(/approved: say why/);
     const appeal = await api.call('score.change', {
       run_id: ann.run_id,
       field: 'misses',
@@ -280,6 +302,7 @@ describe('integrity and the audit trail', () => {
       reason: 'correction',
       who: 'Max RM',
       role: 'RM',
+      note: 'the appeal was entered on the wrong string',
     });
     expect(undone.score?.score_ms).toBe(5000);
     expect(undone.history.map((h) => [h.kind, h.field, h.old, h.new, h.who, h.role])).toEqual([
@@ -402,20 +425,39 @@ describe('CSV exports', () => {
     expect([stopPlate.stop_plate_hit, stopPlate.score_s]).toEqual(['false', '30']);
   });
 
+  it('match names are unique: a second match of the same name is refused with a reason', async () => {
+    expect(await api.fail('match.create', { name: ' scoring TABLE ' })).toMatch(
+      /a match named "Scoring table" already exists/,
+    );
+    const names = (await api.call('match.list', undefined)).matches.map((m) => m.name.toLowerCase());
+    expect(names.filter((n) => n === 'scoring table')).toHaveLength(1);
+  });
+
   it('results.csv ranks per division; a hostile name is neutralized', async () => {
     const res = await fetch(
       `${serve.httpUrl}/api/export/results.csv?match=${match.match.match_id}&division=OPN`,
     );
     const text = await res.text();
     const rows = parseCsv(text);
-    expect(rows.map((r) => [r.rank, r.name, r.status, r.match_time_s, r['SC-101_s'], r['SC-104_s']])).toEqual(
-      [
-        ['1', 'Bob', 'complete', '51', '24', '27'],
-        ['2', 'Ann', 'complete', '62', '29', '33'],
-        ['3', 'Cat', 'dnf', '28', '28', 'DNF'],
-        ['4', `'=HYPERLINK("http://x","y")`, 'dnf', '0', 'DNF', 'DNF'],
-      ],
-    );
+    // An unshot stage has no time and no place (not "DNF" ranked 1 with everyone else); a shooter
+    // with nothing shot is "not started", without a time, after everyone who has shot.
+    expect(
+      rows.map((r) => [
+        r.rank,
+        r.name,
+        r.status,
+        r.match_time_s,
+        r['SC-101_s'],
+        r['SC-101_rank'],
+        r['SC-104_s'],
+        r['SC-104_rank'],
+      ]),
+    ).toEqual([
+      ['1', 'Bob', 'complete', '51', '24', '1', '27', '1'],
+      ['2', 'Ann', 'complete', '62', '29', '3', '33', '2'],
+      ['3', 'Cat', 'dnf', '28', '28', '2', '', ''],
+      ['4', `'=HYPERLINK("http://x","y")`, 'not started', '', '', '', '', ''],
+    ]);
     expect(text).toContain(`"'=HYPERLINK(""http://x"",""y"")"`);
     const stage = parseCsv(
       await (

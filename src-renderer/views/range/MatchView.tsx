@@ -4,7 +4,8 @@
  * shooters and squads, roster CSV import (every bad row reported by line) and export, and the
  * per-sensor impact detectors.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
+import { DEMO_MATCH_NAME } from '../../../src-shared/range/demo-match';
 import { EmptyState, InlineError } from '../../components/Status';
 import { useCall, useLoaded, usePref } from './hooks';
 import { Field } from '../../components/Field';
@@ -12,6 +13,7 @@ import { NewMatch } from './NewMatch';
 import { Stages } from './StagesPanel';
 import { Roster } from './RosterPanel';
 import { Detectors } from './DetectorsPanel';
+import { ConfirmDialog } from './parts';
 
 export function MatchView() {
   const matches = useLoaded('match.list', undefined);
@@ -21,6 +23,15 @@ export function MatchView() {
   const detail = useLoaded('match.get', matchId ? { match_id: matchId } : null);
   const d = detail.data && detail.data.match.match_id === matchId ? detail.data : null;
   const { call, busy } = useCall();
+  const [askDemo, setAskDemo] = useState(false);
+  const demo = list.find((m) => m.name.trim().toLowerCase() === DEMO_MATCH_NAME.toLowerCase());
+  const createDemo = () =>
+    void call('match.demo', {}).then((m) => {
+      if (m) {
+        setPref(m.match.match_id);
+        matches.refresh();
+      }
+    });
   const changed = () => {
     detail.refresh();
     matches.refresh();
@@ -43,14 +54,7 @@ export function MatchView() {
         <button
           type="button"
           disabled={busy}
-          onClick={() =>
-            void call('match.demo', {}).then((m) => {
-              if (m) {
-                setPref(m.match.match_id);
-                matches.refresh();
-              }
-            })
-          }
+          onClick={() => (demo ? setAskDemo(true) : createDemo())}
           data-testid="match-demo"
           title="the squad, stages and sensors the simulator's range scenario shoots"
         >
@@ -92,6 +96,23 @@ export function MatchView() {
         }}
       />
       <Detectors />
+      {askDemo && demo ? (
+        <ConfirmDialog
+          title="The demo match already exists"
+          confirmLabel="Open the demo match"
+          onConfirm={() => {
+            setAskDemo(false);
+            setPref(demo.match_id);
+          }}
+          onCancel={() => setAskDemo(false)}
+        >
+          <p>
+            “{demo.name}” ({demo.date ?? 'no date'}, {demo.runs} strings shot) is already here. A second one
+            would take its timer and leave the exports empty, so match names are unique: open this one, or
+            rename or delete it to create a fresh demo match.
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </div>
   );
 }

@@ -43,7 +43,24 @@ export function ScorePanel({
           </dd>
         </dl>
       ) : (
-        <p className="muted">The score opens when the string stops.</p>
+        // The same lines hold their place while the string runs, so stopping it moves nothing.
+        <dl className="ro-score-lines" aria-describedby="ro-score-wait">
+          <dt>Time</dt>
+          <dd className="num muted" data-testid="ro-raw">
+            —
+          </dd>
+          <dt>Penalties</dt>
+          <dd className="num muted" data-testid="ro-penalties">
+            —
+          </dd>
+          <dt className="strong">Score</dt>
+          <dd className="num ro-score-total muted" data-testid="ro-score-total">
+            —
+          </dd>
+          <dd id="ro-score-wait" className="ro-score-wait muted">
+            The score opens when the string stops.
+          </dd>
+        </dl>
       )}
       <div className="ro-penalties" role="group" aria-label="Penalties">
         {PENALTY_FIELDS.map((f: PenaltyField) => {

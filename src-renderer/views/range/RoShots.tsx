@@ -13,7 +13,7 @@ export function ShotsTable({
   canEdit: boolean;
 }) {
   return (
-    <div className="panel ro-shots">
+    <div className="panel ro-shots" data-testid="ro-shots">
       <h2 className="panel-title">Shots</h2>
       <div className="table-scroll">
         <table className="table ro-shots-table" aria-label="Shots of this string">

@@ -1,5 +1,6 @@
 /** The RO screen's station bar: the timer, the match, stage and squad it serves, and the RO's name. */
 import type { StationRow } from '../../../src-shared/contract/range';
+import { useState } from 'react';
 import { useLoaded, useRangePush } from './hooks';
 import { Field } from '../../components/Field';
 
@@ -30,6 +31,37 @@ export function StationBar({
       detail.refresh();
     }
   });
+  // Once the station serves a stage the pickers only cost screen height mid-string; they fold
+  // into one line and open again on demand.
+  const set = !!(station?.match_id && station.stage_id);
+  const [open, setOpen] = useState(false);
+  if (set && !open) {
+    const stage = d?.stages.find((s) => s.stage_id === station.stage_id);
+    return (
+      <div className="ro-station ro-station--folded" data-testid="ro-station">
+        <span className="ro-station-summary" data-testid="ro-station-summary">
+          <span className="mono">{timerId}</span>
+          {' · '}
+          {d?.match.name ?? station.match_id}
+          {' · '}
+          <span className="strong">{stage ? `${stage.code} ${stage.name}` : station.stage_id}</span>
+          {' · '}
+          {station.squad ? `Squad ${station.squad}` : 'everyone'}
+          {' · RO '}
+          {roName || '—'}
+        </span>
+        <button
+          type="button"
+          className="small-btn"
+          onClick={() => setOpen(true)}
+          aria-expanded={false}
+          data-testid="ro-station-change"
+        >
+          Change
+        </button>
+      </div>
+    );
+  }
   return (
     <div className="ro-station toolbar" data-testid="ro-station">
       <Field label="Timer">
@@ -96,6 +128,17 @@ export function StationBar({
           data-testid="ro-name"
         />
       </Field>
+      {set ? (
+        <button
+          type="button"
+          className="small-btn"
+          onClick={() => setOpen(false)}
+          aria-expanded={true}
+          data-testid="ro-station-done"
+        >
+          Done
+        </button>
+      ) : null}
     </div>
   );
 }

@@ -5,10 +5,19 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { RangePush, RunDetail, RunShot } from '../../../src-shared/contract/range';
+import type { ScoreField } from '../../../src-shared/range/scoring';
 import { EmptyState, InlineError, Status } from '../../components/Status';
 import { isTypingTarget } from '../../components/hooks';
 import { useCall, useLoaded, usePref, useRangePush } from './hooks';
-import { fieldOfAction, plural, roActionForKey, STATE_LABELS, stringLabel, type RoAction } from './model';
+import {
+  fieldOfAction,
+  PENALTY_LABELS,
+  plural,
+  roActionForKey,
+  STATE_LABELS,
+  stringLabel,
+  type RoAction,
+} from './model';
 import { PlateMap, ReasonDialog, RoClock } from './parts';
 import {
   alertsOf,
@@ -28,7 +37,14 @@ import { History } from './RoHistory';
 import { AssignForm } from './RoAssign';
 import { RoAlerts, RoShortcuts, RoSquad } from './RoPanels';
 
-type Dialog = { kind: 'reshoot' | 'void'; run: RunDetail } | null;
+/** A score change as the RO screen sends it, before who, role and reason are added. */
+type Change = { field: ScoreField; delta?: number; new?: number | boolean; label: string; note?: string };
+
+type Dialog =
+  | { kind: 'reshoot' | 'void'; run: RunDetail }
+  // An approved string changes only by an RO / Range Master decision, with its reason.
+  | { kind: 'decision'; run: RunDetail; change: Change }
+  | null;
 
 export function RoView() {
   const stations = useLoaded('station.list', undefined);
@@ -109,6 +125,19 @@ export function RoView() {
       }
       if (run.state === 'running' || !run.current) return;
       const pen = fieldOfAction(a);
+      if (pen && run.state === 'approved') {
+        const label = PENALTY_LABELS[pen.field];
+        setDialog({
+          kind: 'decision',
+          run,
+          change: {
+            field: pen.field,
+            delta: pen.delta,
+            label: `${pen.delta > 0 ? 'add a' : 'remove a'} ${label.one}`,
+          },
+        });
+        return;
+      }
       if (pen) {
         const r = await call('score.change', {
           run_id: run.run_id,
@@ -123,6 +152,18 @@ export function RoView() {
       }
       if (a === 'stop_plate') {
         const next = !run.current.stop_plate_hit;
+        if (run.state === 'approved') {
+          setDialog({
+            kind: 'decision',
+            run,
+            change: {
+              field: 'stop_plate_hit',
+              new: next,
+              label: next ? 'mark the stop plate hit' : 'mark the stop plate not hit',
+            },
+          });
+          return;
+        }
         const r = await call('score.change', {
           run_id: run.run_id,
           field: 'stop_plate_hit',
@@ -154,6 +195,19 @@ export function RoView() {
 
   const accept = async (s: RunShot) => {
     if (!run) return;
+    if (run.state === 'approved') {
+      setDialog({
+        kind: 'decision',
+        run,
+        change: {
+          field: 'raw_ms',
+          new: s.time_ms,
+          label: `use shot ${s.shot_number} as the time`,
+          note: `shot ${s.shot_number} accepted as the time`,
+        },
+      });
+      return;
+    }
     const r = await call('score.change', {
       run_id: run.run_id,
       field: 'raw_ms',
@@ -182,6 +236,22 @@ export function RoView() {
     if (!dialog) return;
     const d = dialog;
     setDialog(null);
+    if (d.kind === 'decision') {
+      const { field, delta, label, note } = d.change;
+      const r = await call('score.change', {
+        run_id: d.run.run_id,
+        field,
+        ...(delta !== undefined ? { delta } : { new: d.change.new }),
+        reason: 'correction',
+        who,
+        role: 'RO',
+        note: note
+          ? `${reason} (${note}; RO decision after approval: ${label})`
+          : `${reason} (RO decision after approval: ${label})`,
+      });
+      if (r) show(r);
+      return;
+    }
     const r = await call('score.change', {
       run_id: d.run.run_id,
       field: 'voided',
@@ -242,145 +312,168 @@ export function RoView() {
         onStation={onStation}
       />
       <InlineError message={ro.error ? `Could not load the RO state: ${ro.error}` : null} />
-      {st?.pending && !pinned ? (
-        <div className="ro-banner" role="status" data-testid="ro-pending">
-          The previous string of {st.pending.shooter_name ?? 'an unassigned shooter'} (
-          {stringLabel(st.pending.string_number, st.pending.strings_per_stage)}) still waits for approval.
-          <button
-            type="button"
-            onClick={() => {
-              setPinned(st.pending!.run_id);
-              void call('run.get', { run_id: st.pending!.run_id }).then((r) => r && show(r));
-            }}
-          >
-            Review it
-          </button>
-        </div>
-      ) : null}
-      {pinned ? (
-        <div className="ro-banner" role="status">
-          Reviewing {pinned}.
-          <button
-            type="button"
-            onClick={() => {
-              setPinned(null);
-              ro.refresh();
-            }}
-          >
-            Back to the line
-          </button>
-        </div>
-      ) : null}
-
-      <section className="ro-head" aria-label="On the line">
-        <div className="ro-who">
-          <div className="ro-label">
-            {onLine ? (run!.state === 'running' ? 'Shooting' : 'Reviewing') : 'Up now'}
-          </div>
-          <div className="ro-shooter" data-testid="ro-shooter">
-            {onLine ? run!.shooter_name : (up?.name ?? (run?.shooter_name || '—'))}
-          </div>
-          <div className="ro-meta" data-testid="ro-meta">
-            {onLine
-              ? `${run!.division ?? ''} ${run!.class ?? ''} · ${stringLabel(run!.string_number, run!.strings_per_stage)}`
-              : up
-                ? `${up.division} ${up.class} · ${stringLabel(up.string_number, st?.stage?.strings_per_stage ?? null)}`
-                : 'nobody up: pick a stage and squad'}
-          </div>
-          <div className="ro-stage" data-testid="ro-stage-name">
-            {st?.stage ? `${st.stage.code} ${st.stage.name}` : 'no stage'}{' '}
-            {st?.match ? <span className="muted">· {st.match.name}</span> : null}
-          </div>
-          <div className="ro-next" data-testid="ro-next">
-            Next:{' '}
-            {onLine
-              ? up
-                ? `${up.name} (${stringLabel(up.string_number, null).toLowerCase()})`
-                : '—'
-              : next
-                ? `${next.name} (${stringLabel(next.string_number, null).toLowerCase()})`
-                : '—'}
-          </div>
-        </div>
-        <div className="ro-clock-wrap">
-          <RoClock run={run} origin={origin} />
-          <div className="ro-clock-foot">
-            {run ? (
-              <Status tone={stateTone(run.state)} testId="ro-state">
-                {STATE_LABELS[run.state]}
-              </Status>
-            ) : (
-              <Status tone="idle" testId="ro-state">
-                waiting
-              </Status>
-            )}
-            <span className="muted">
-              {run
-                ? `${plural(run.shot_count, 'shot', 'shots')} · ${run.run_id}`
-                : 'no string yet on this timer'}
-            </span>
-          </div>
-          <div className="ro-start">
+      {/* Banners float over the page so one appearing mid-string never moves the clock. */}
+      <div className="ro-banners" aria-live="polite">
+        {st?.pending && !pinned ? (
+          <div className="ro-banner" role="status" data-testid="ro-pending">
+            The previous string of {st.pending.shooter_name ?? 'an unassigned shooter'} (
+            {stringLabel(st.pending.string_number, st.pending.strings_per_stage)}) still waits for approval.
             <button
               type="button"
-              className="ro-btn ro-btn--start"
-              disabled={!canRemote || busy}
-              title={
-                !timer
-                  ? 'this timer has not been seen yet'
-                  : !timer.remote_start
-                    ? 'this timer does not take a remote start'
-                    : !timer.online
-                      ? 'the timer is offline'
-                      : station?.running_run_id
-                        ? 'a string is running'
-                        : 'the timer beeps and the string starts'
-              }
-              onClick={() => void act('remote_start')}
-              data-testid="ro-remote-start"
+              onClick={() => {
+                setPinned(st.pending!.run_id);
+                void call('run.get', { run_id: st.pending!.run_id }).then((r) => r && show(r));
+              }}
             >
-              Remote start <kbd>S</kbd>
+              Review it
             </button>
-            {run?.state === 'running' ? (
-              <button type="button" className="ro-btn" onClick={() => void act('stop')} data-testid="ro-stop">
-                Stop string <kbd>X</kbd>
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="ro-btn"
-                disabled={!timerId || busy || !!station?.running_run_id}
-                onClick={() => void call('run.start', { timer_id: timerId, who }).then((r) => r && show(r))}
-                data-testid="ro-open-by-hand"
-                title="open a string without the timer's start (the timer is not sending)"
-              >
-                Open string by hand
-              </button>
-            )}
           </div>
+        ) : null}
+        {pinned ? (
+          <div className="ro-banner" role="status">
+            Reviewing {pinned}.
+            <button
+              type="button"
+              onClick={() => {
+                setPinned(null);
+                ro.refresh();
+              }}
+            >
+              Back to the line
+            </button>
+          </div>
+        ) : null}
+      </div>
+
+      <div className={`ro-string${run ? ' ro-string--run' : ''}`}>
+        <div className="ro-main">
+          <section className="ro-head" aria-label="On the line">
+            <div className="ro-who">
+              <div className="ro-label">
+                {onLine ? (run!.state === 'running' ? 'Shooting' : 'Reviewing') : 'Up now'}
+              </div>
+              <div className="ro-shooter" data-testid="ro-shooter">
+                {onLine ? run!.shooter_name : (up?.name ?? (run?.shooter_name || '—'))}
+              </div>
+              <div className="ro-meta" data-testid="ro-meta">
+                {onLine
+                  ? `${run!.division ?? ''} ${run!.class ?? ''} · ${stringLabel(run!.string_number, run!.strings_per_stage)}`
+                  : up
+                    ? `${up.division} ${up.class} · ${stringLabel(up.string_number, st?.stage?.strings_per_stage ?? null)}`
+                    : 'nobody up: pick a stage and squad'}
+              </div>
+              <div className="ro-stage" data-testid="ro-stage-name">
+                {st?.stage ? `${st.stage.code} ${st.stage.name}` : 'no stage'}{' '}
+                {st?.match ? <span className="muted">· {st.match.name}</span> : null}
+              </div>
+              <div className="ro-next" data-testid="ro-next">
+                Next:{' '}
+                {onLine
+                  ? up
+                    ? `${up.name} (${stringLabel(up.string_number, null).toLowerCase()})`
+                    : '—'
+                  : next
+                    ? `${next.name} (${stringLabel(next.string_number, null).toLowerCase()})`
+                    : '—'}
+              </div>
+            </div>
+            <div className="ro-clock-wrap">
+              <RoClock run={run} origin={origin} />
+              <div className="ro-clock-foot">
+                {run ? (
+                  <Status tone={stateTone(run.state)} testId="ro-state">
+                    {STATE_LABELS[run.state]}
+                  </Status>
+                ) : (
+                  <Status tone="idle" testId="ro-state">
+                    waiting
+                  </Status>
+                )}
+                <span className="muted">
+                  {run
+                    ? `${plural(run.shot_count, 'shot', 'shots')} · ${run.run_id}`
+                    : 'no string yet on this timer'}
+                </span>
+              </div>
+              <div className="ro-start">
+                <button
+                  type="button"
+                  className="ro-btn ro-btn--start"
+                  disabled={!canRemote || busy}
+                  title={
+                    !timer
+                      ? 'this timer has not been seen yet'
+                      : !timer.remote_start
+                        ? 'this timer does not take a remote start'
+                        : !timer.online
+                          ? 'the timer is offline'
+                          : station?.running_run_id
+                            ? 'a string is running'
+                            : 'the timer beeps and the string starts'
+                  }
+                  onClick={() => void act('remote_start')}
+                  data-testid="ro-remote-start"
+                >
+                  Remote start <kbd>S</kbd>
+                </button>
+                {run?.state === 'running' ? (
+                  <button
+                    type="button"
+                    className="ro-btn"
+                    onClick={() => void act('stop')}
+                    data-testid="ro-stop"
+                  >
+                    Stop string <kbd>X</kbd>
+                  </button>
+                ) : (
+                  <button
+                    type="button"
+                    className="ro-btn"
+                    disabled={!timerId || busy || !!station?.running_run_id}
+                    onClick={() =>
+                      void call('run.start', { timer_id: timerId, who }).then((r) => r && show(r))
+                    }
+                    data-testid="ro-open-by-hand"
+                    title="open a string without the timer's start (the timer is not sending)"
+                  >
+                    Open string by hand
+                  </button>
+                )}
+              </div>
+            </div>
+          </section>
+
+          {run ? (
+            <>
+              <PlateMap plates={run.plates} />
+
+              <ShotsTable
+                run={run}
+                onAccept={(s) => void accept(s)}
+                canEdit={run.state === 'review' || run.state === 'approved'}
+              />
+            </>
+          ) : null}
         </div>
-      </section>
+        {run ? (
+          // Alerts sit under the score: appearing mid-string they push nothing on the left.
+          <div className="ro-side">
+            <ScorePanel run={run} busy={busy} onAction={(a) => void act(a)} />
+            <RoAlerts
+              alerts={alerts}
+              disabled={busy}
+              canFix={run.state !== 'void'}
+              onFix={(f) => {
+                if (typeof f === 'object') void accept(f.accept);
+                else void act(f);
+              }}
+            />
+          </div>
+        ) : null}
+      </div>
 
       {run ? (
         <>
-          <PlateMap plates={run.plates} />
-          <RoAlerts
-            alerts={alerts}
-            disabled={busy}
-            canFix={run.state !== 'void'}
-            onFix={(f) => {
-              if (typeof f === 'object') void accept(f.accept);
-              else void act(f);
-            }}
-          />
-          <div className="ro-grid">
-            <ShotsTable
-              run={run}
-              onAccept={(s) => void accept(s)}
-              canEdit={run.state === 'review' || run.state === 'approved'}
-            />
-            <ScorePanel run={run} busy={busy} onAction={(a) => void act(a)} />
-          </div>
           {!run.shooter_id && run.state !== 'running' ? (
             <AssignForm run={run} who={who} onDone={show} />
           ) : null}
@@ -398,7 +491,15 @@ export function RoView() {
 
       <RoShortcuts shown={help} onToggle={() => setHelp((h) => !h)} />
 
-      {dialog ? (
+      {dialog?.kind === 'decision' ? (
+        <ReasonDialog
+          title={`The string is approved: ${dialog.change.label}?`}
+          label={`A change after the shooter's approval is an RO / Range Master decision, recorded as ${who}'s. Why?`}
+          confirmLabel="Record the decision"
+          onConfirm={(r) => void confirmDialog(r)}
+          onCancel={() => setDialog(null)}
+        />
+      ) : dialog ? (
         <ReasonDialog
           title={
             dialog.kind === 'reshoot'

@@ -1,5 +1,5 @@
 /** Building blocks of the range views: the RO clock, the plate map, the split chart, a reason dialog. */
-import { memo, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
+import { memo, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { PlateState, RunDetail } from '../../../src-shared/contract/range';
 import { formatSeconds } from '../../lib/format';
@@ -201,6 +201,54 @@ export function ReasonDialog({
           </button>
         </div>
       </form>
+    </dialog>
+  );
+}
+
+/** Asks before an action that would change or duplicate what exists; Escape cancels. */
+export function ConfirmDialog({
+  title,
+  children,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+}: {
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="range-dialog"
+      aria-labelledby={`${id}-t`}
+      aria-describedby={`${id}-d`}
+      data-testid="confirm-dialog"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id={`${id}-t`} className="range-dialog-title">
+        {title}
+      </h2>
+      <div id={`${id}-d`}>{children}</div>
+      <div className="range-dialog-actions">
+        <button type="button" onClick={onCancel} data-testid="confirm-cancel">
+          Cancel
+        </button>
+        <button type="button" className="primary" autoFocus onClick={onConfirm} data-testid="confirm-ok">
+          {confirmLabel}
+        </button>
+      </div>
     </dialog>
   );
 }
