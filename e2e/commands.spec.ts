@@ -2,7 +2,7 @@ import mqtt from 'mqtt';
 import { expect, simulate, stopSimulator, test } from './serve-fixture';
 
 test.describe('command panel in Chromium', () => {
-  test('sends a command from the panel (with confirmation) and shows its acknowledgement', async ({
+  test('sends a command from the panel (with confirmation) and follows it to its end', async ({
     page,
     served,
   }) => {
@@ -21,10 +21,10 @@ test.describe('command panel in Chromium', () => {
       await expect(detail).toHaveAttribute('data-device-id', 'cab-01');
 
       // A bad argument is refused in the form and nothing is sent.
-      await page.getByTestId('command-select').selectOption('identify');
-      await page.getByTestId('command-arg-duration_s').fill('0');
+      await page.getByTestId('command-select').selectOption('set_level');
+      await page.getByTestId('command-arg-level').fill('0');
       await page.getByTestId('command-send').click();
-      await expect(detail.getByRole('alert')).toContainText('duration_s');
+      await expect(detail.getByRole('alert')).toContainText('level');
       await expect(page.getByTestId('command-row')).toHaveCount(0);
 
       // A disruptive command asks first; cancelling sends nothing.
@@ -37,33 +37,44 @@ test.describe('command panel in Chromium', () => {
       await expect(dialog).toHaveCount(0);
       await expect(page.getByTestId('command-row')).toHaveCount(0);
 
-      // Confirmed, it goes out and the cabinet acknowledges it.
+      // Confirmed, it goes out; cabinets never answer, so its end is `delivered`.
       await page.getByTestId('command-send').click();
       await page.getByTestId('confirm-ok').click();
       const sent = page.locator('[data-testid="command-row"][data-command="reset"]');
       await expect(sent).toHaveCount(1);
-      await expect(sent).toHaveAttribute('data-state', 'acknowledged');
-      await expect(sent.getByTestId('command-state')).toHaveText('acknowledged');
+      await expect(sent).toHaveAttribute('data-state', 'delivered');
       await expect(sent).toContainText('operator');
-      await expect(page.getByTestId('command-last')).toHaveAttribute('data-state', 'acknowledged');
 
       // The API tells the same story.
       const id = await sent.getAttribute('data-command-id');
       const res = await page.request.get(`${served.httpUrl}/api/commands/${id}`);
-      expect(await res.json()).toMatchObject({
-        device_id: 'cab-01',
-        command: 'reset',
-        state: 'acknowledged',
-      });
+      expect(await res.json()).toMatchObject({ device_id: 'cab-01', command: 'reset', state: 'delivered' });
+    } finally {
+      await stopSimulator(sim);
+    }
+  });
 
-      // A refusal shows the device's reason.
-      await page.getByTestId('command-select').selectOption('set_difficulty');
-      await page.getByTestId('command-arg-difficulty').fill('insane');
+  test('a gateway switch is acknowledged when the gateway reports the actuator state', async ({
+    page,
+    served,
+  }) => {
+    const sim = simulate(served.mqttUrl, ['--scenario', 'gateway', '--seed', '5', '--quiet']);
+    try {
+      await page.goto(`${served.httpUrl}/#/devices`);
+      await expect(page.locator('html[data-app-state="ready"]')).toBeAttached();
+      const row = page.locator('[data-testid="device-row"][data-device-id="MASH-B2-CAL26-CE637C"]');
+      await expect(row).toHaveAttribute('data-online', 'true', { timeout: 30_000 });
+      await row.click();
+      // Rooms, actuators and states are the gateway's known lists: choices, not free text.
+      await page.getByTestId('command-select').selectOption('set_actuator');
+      await page.getByTestId('command-arg-room').selectOption('fruiting');
+      await page.getByTestId('command-arg-actuator').selectOption('mist_maker');
+      await page.getByTestId('command-arg-state').selectOption('on');
       await page.getByTestId('command-send').click();
       await page.getByTestId('confirm-ok').click();
-      const refused = page.locator('[data-testid="command-row"][data-command="set_difficulty"]');
-      await expect(refused).toHaveAttribute('data-state', 'failed');
-      await expect(refused).toContainText('unknown difficulty');
+      const sent = page.locator('[data-testid="command-row"][data-command="set_actuator"]');
+      await expect(sent).toHaveAttribute('data-state', 'acknowledged', { timeout: 20_000 });
+      await expect(page.getByTestId('command-last')).toHaveAttribute('data-state', 'acknowledged');
     } finally {
       await stopSimulator(sim);
     }
@@ -86,7 +97,8 @@ test.describe('command panel in Chromium', () => {
       await page.getByTestId('config-override-volume').fill('30');
       await page.getByTestId('config-push').click();
       const diff = page.getByTestId('config-diff');
-      await expect(diff).toContainText('volume: 70 → 30');
+      // Nothing was pushed to this cabinet yet: the diff is against nothing.
+      await expect(diff).toContainText('volume: — → 30');
       await expect(diff).toContainText('version');
       await page.getByTestId('confirm-ok').click();
       await expect(config.locator('[data-testid="config-row"][data-key="volume"]')).toHaveAttribute(

@@ -1,4 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type {
   CabinetRow,
   GameSessionRow,
@@ -96,25 +96,23 @@ function Cabinets({ cabinets, now }: { cabinets: readonly CabinetRow[]; now: num
   const [outcome, setOutcome] = useState<Record<string, CommandOutcome | { pending: string }>>({});
   const [difficulty, setDifficulty] = useState<Record<string, string>>({});
 
-  // Acknowledgements of the commands sent from here.
-  useEventsOf(['command.ack'], (events) => {
-    setOutcome((o) => {
-      let next = o;
-      for (const e of events) {
-        const cur = next[e.device_id];
-        if (!cur || !('id' in cur) || cur.id !== e.data.command_id) continue;
-        next = {
-          ...next,
-          [e.device_id]: {
-            id: cur.id,
-            state: e.data.ok === true ? 'acknowledged' : 'failed',
-            error: typeof e.data.error === 'string' ? e.data.error : null,
-          },
-        };
-      }
-      return next;
-    });
-  });
+  // The commands sent from here, followed to their end (acknowledged, failed, or — for cabinets,
+  // which never answer — delivered) through the command service's pushes.
+  useEffect(
+    () =>
+      bridge.on('commands', (records) =>
+        setOutcome((o) => {
+          let next = o;
+          for (const r of records) {
+            const cur = next[r.device_id];
+            if (!cur || !('id' in cur) || cur.id !== r.id) continue;
+            next = { ...next, [r.device_id]: { id: r.id, state: r.state, error: r.error } };
+          }
+          return next;
+        }),
+      ),
+    [bridge],
+  );
 
   const send = (deviceId: string, command: 'start' | 'pause' | 'reset' | 'identify' | 'set_level') => {
     const args = command === 'set_level' ? { level: Number(difficulty[deviceId] ?? '1') } : {};
