@@ -22,6 +22,7 @@ import {
   type SessionInfo,
   type SessionType,
   type TimingFeed,
+  sessionEvent,
 } from './model';
 import { parseGapCell, parseLapTime } from './times';
 
@@ -571,35 +572,12 @@ export class ApexFeed implements TimingFeed {
     this.entryKeys = new Set();
     this.bestMs = null;
     this.bestRow = null;
-    out.events.push({
-      kind: 'karting.session',
-      ts: t,
-      data: {
-        circuit_id: this.circuitId,
-        session_id: id,
-        protocol: 'apex',
-        state: 'started',
-        type,
-        name: this.lastTitle,
-        dedup_key: `karting:${this.circuitId}:${id}:started`,
-      },
-    });
+    out.events.push(sessionEvent(this.circuitId, 'apex', id, 'started', t, { type, name: this.lastTitle }));
   }
 
   private endSession(t: number, out: PushResult, reason: string) {
     if (!this.session) return;
-    out.events.push({
-      kind: 'karting.session',
-      ts: t,
-      data: {
-        circuit_id: this.circuitId,
-        session_id: this.session.id,
-        protocol: 'apex',
-        state: 'ended',
-        reason,
-        dedup_key: `karting:${this.circuitId}:${this.session.id}:ended`,
-      },
-    });
+    out.events.push(sessionEvent(this.circuitId, 'apex', this.session.id, 'ended', t, { reason }));
     this.session = null;
   }
 

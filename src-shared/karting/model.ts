@@ -90,6 +90,29 @@ export function emptyResult(): PushResult {
   return { events: [], delta: {}, replaced: false, foreign: 0, lines: 0 };
 }
 
+/** A session's start or end, the same for every feed protocol (one per state: its dedup key). */
+export function sessionEvent(
+  circuitId: string,
+  protocol: 'apex' | 'rmonitor',
+  sessionId: string,
+  state: 'started' | 'ended',
+  ts: number,
+  extra: Record<string, unknown>,
+): KartingEvent {
+  return {
+    kind: 'karting.session',
+    ts,
+    data: {
+      circuit_id: circuitId,
+      session_id: sessionId,
+      protocol,
+      state,
+      ...extra,
+      dedup_key: `karting:${circuitId}:${sessionId}:${state}`,
+    },
+  };
+}
+
 export function newEntry(rowId: string): BoardEntry {
   return {
     row_id: rowId,

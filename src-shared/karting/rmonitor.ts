@@ -20,6 +20,7 @@ import {
   type SessionInfo,
   type SessionType,
   type TimingFeed,
+  sessionEvent,
 } from './model';
 import { formatGap, formatLapMs, parseRmTime } from './times';
 
@@ -406,36 +407,18 @@ export class RMonitorFeed implements TimingFeed {
     this.bestMs = null;
     this.bestRow = null;
     out.replaced = true;
-    out.events.push({
-      kind: 'karting.session',
-      ts: t,
-      data: {
-        circuit_id: this.circuitId,
-        session_id: id,
-        protocol: 'rmonitor',
-        state: 'started',
+    out.events.push(
+      sessionEvent(this.circuitId, 'rmonitor', id, 'started', t, {
         type,
         name,
         run_id: this.run?.id ?? null,
-        dedup_key: `karting:${this.circuitId}:${id}:started`,
-      },
-    });
+      }),
+    );
   }
 
   private endSession(t: number, out: PushResult, reason: string) {
     if (!this.session) return;
-    out.events.push({
-      kind: 'karting.session',
-      ts: t,
-      data: {
-        circuit_id: this.circuitId,
-        session_id: this.session.id,
-        protocol: 'rmonitor',
-        state: 'ended',
-        reason,
-        dedup_key: `karting:${this.circuitId}:${this.session.id}:ended`,
-      },
-    });
+    out.events.push(sessionEvent(this.circuitId, 'rmonitor', this.session.id, 'ended', t, { reason }));
     this.session = null;
   }
 
