@@ -91,6 +91,39 @@ function time(fn: () => void): number {
   return Number(process.hrtime.bigint() - t) / 1e3;
 }
 
+/** Telemetry messages parsed into the items the store commits, as the pipeline builds them. */
+function acceptItems(msgs: readonly { topic: string; payload: Buffer }[], now: number): StoreItem[] {
+  return msgs.map((m) => {
+    const r = parseMessage(m.topic, m.payload, now, opts);
+    if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
+    return {
+      type: 'accept',
+      family: r.family,
+      topic: m.topic,
+      payload: m.payload,
+      qos: 0,
+      retained: false,
+      receivedAt: now,
+      events: r.events,
+      samples: r.samples,
+    };
+  });
+}
+
+/**
+ * µs per message to commit the items in batches of `b`, and KB written per message. Closing
+ * checkpoints the WAL into the database, as the server's auto-checkpoints do, so it counts.
+ */
+function commitCost(store: Store, items: readonly StoreItem[], b: number): { us: number; kb: number } {
+  const before = diskWriteBytes(process.pid) ?? 0;
+  const us =
+    time(() => {
+      for (let i = 0; i < items.length; i += b) store.commit(items.slice(i, i + b));
+    }) / N;
+  store.close();
+  return { us, kb: ((diskWriteBytes(process.pid) ?? 0) - before) / 1024 / N };
+}
+
 const out = (s = '') => process.stdout.write(`${s}\n`);
 const us = (total: number, n: number) => (total / n).toFixed(2).padStart(7);
 
@@ -133,21 +166,7 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
     // Store.commit with pre-parsed items: inserts + dedup index + counters + COMMIT.
     const store = new Store(join(tmp, `store-${b}`));
     const now = Date.now();
-    const items: StoreItem[] = messages(N, 2).map((m) => {
-      const r = parseMessage(m.topic, m.payload, now, opts);
-      if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
-      return {
-        type: 'accept',
-        family: 'range',
-        topic: m.topic,
-        payload: m.payload,
-        qos: 0,
-        retained: false,
-        receivedAt: now,
-        events: r.events,
-        samples: r.samples,
-      };
-    });
+    const items = acceptItems(messages(N, 2), now);
     const t = time(() => {
       for (let i = 0; i < items.length; i += b) store.commit(items.slice(i, i + b));
     });
@@ -248,30 +267,10 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
       db.close();
       const store = new Store(dir);
       const now = Date.now();
-      const items: StoreItem[] = messages(N, 5).map((m) => {
-        const r = parseMessage(m.topic, m.payload, now, opts);
-        if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
-        return {
-          type: 'accept',
-          family: 'range',
-          topic: m.topic,
-          payload: m.payload,
-          qos: 0,
-          retained: false,
-          receivedAt: now,
-          events: r.events,
-          samples: r.samples,
-        };
-      });
-      const before = diskWriteBytes(process.pid) ?? 0;
-      xs.push(
-        time(() => {
-          for (let i = 0; i < items.length; i += b) store.commit(items.slice(i, i + b));
-        }) / N,
-      );
-      // Closing checkpoints the WAL into the database, as the server's auto-checkpoints do.
-      store.close();
-      kb.push(((diskWriteBytes(process.pid) ?? 0) - before) / 1024 / N);
+      const items = acceptItems(messages(N, 5), now);
+      const cost = commitCost(store, items, b);
+      xs.push(cost.us);
+      kb.push(cost.kb);
     }
     out(
       `  ${label.padEnd(35)}${xs.map((x) => x.toFixed(2).padStart(W + 4)).join('')}${kb.map((x) => x.toFixed(2).padStart(W + 4)).join('')}`,
@@ -299,29 +298,10 @@ out('  batch size →                       ' + BATCHES.map((b) => String(b).pad
   const kb: number[] = [];
   for (const b of BT_BATCHES) {
     const store = new Store(join(tmp, `bt50-${b}`));
-    const items: StoreItem[] = bt50Messages(N, 7 + b).map((m) => {
-      const r = parseMessage(m.topic, m.payload, now, opts);
-      if (r.outcome !== 'events') throw new Error('unexpected parse outcome');
-      return {
-        type: 'accept',
-        family: 'range',
-        topic: m.topic,
-        payload: m.payload,
-        qos: 0,
-        retained: false,
-        receivedAt: now,
-        events: r.events,
-        samples: r.samples,
-      };
-    });
-    const before = diskWriteBytes(process.pid) ?? 0;
-    xs.push(
-      time(() => {
-        for (let i = 0; i < items.length; i += b) store.commit(items.slice(i, i + b));
-      }) / N,
-    );
-    store.close();
-    kb.push(((diskWriteBytes(process.pid) ?? 0) - before) / 1024 / N);
+    const items = acceptItems(bt50Messages(N, 7 + b), now);
+    const cost = commitCost(store, items, b);
+    xs.push(cost.us);
+    kb.push(cost.kb);
   }
   out(`  parseMessage                       ${us(parse, N)}`);
   out(

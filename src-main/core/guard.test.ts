@@ -26,6 +26,10 @@ describe('mutation guard', () => {
     expect(isLoopback('::ffff:127.0.0.1')).toBe(true);
     expect(isLoopback('192.168.1.5')).toBe(false);
     expect(isLoopback(undefined)).toBe(false);
+    expect(isLoopback('0:0:0:0:0:0:0:1')).toBe(true);
+    // A name that merely starts like a loopback address is not one.
+    expect(isLoopback('127.0.0.1.evil.example')).toBe(false);
+    expect(isLoopback('::ffff:10.0.0.1')).toBe(false);
   });
 
   it('lets everyone through when not in LAN mode (the host listens on loopback only)', async () => {

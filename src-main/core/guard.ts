@@ -11,13 +11,23 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const API_TOKEN_FILE = 'api-token';
 
+/** 127.0.0.0/8, ::1 (in any spelling) and IPv4-mapped 127.x; anything that is not an address is not. */
 export function isLoopback(address: string | undefined | null): boolean {
-  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
+  if (!address) return false;
+  const v = isIP(address);
+  if (v === 4) return address.startsWith('127.');
+  if (v === 6) {
+    if (address === '::1' || address === '0:0:0:0:0:0:0:1') return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    return !!mapped && mapped[1]!.startsWith('127.');
+  }
+  return false;
 }
 
 /** Reads (or creates, 0600) the API token; `MARSHAL_API_TOKEN` wins. */

@@ -29,6 +29,7 @@ export {
   type RouteAccess,
 } from '../core/route-access';
 import { normalizeAllowedHost } from '../core/route-access';
+import { isLoopback } from '../core/guard';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -89,17 +90,6 @@ export function isOwnOrigin(
   return o.port === 80 || o.port === 443;
 }
 
-function isLoopbackAddress(ip: string): boolean {
-  const v = isIP(ip);
-  if (v === 4) return ip.startsWith('127.');
-  if (v === 6) {
-    if (ip === '::1' || ip === '0:0:0:0:0:0:0:1') return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(ip);
-    return !!mapped && mapped[1]!.startsWith('127.');
-  }
-  return false;
-}
-
 function stripZone(ip: string): string {
   const i = ip.indexOf('%');
   return i < 0 ? ip : ip.slice(0, i);
@@ -149,7 +139,7 @@ export function createHostPolicy(opts: HostPolicyOptions): HostPolicy {
       if (!host) return false;
       if (host === 'localhost' || extra.has(host)) return true;
       if (!isIP(host)) return false;
-      if (isLoopbackAddress(host)) return true;
+      if (isLoopback(host)) return true;
       if (!opts.lan) return false;
       const local = localAddress ? stripZone(localAddress.toLowerCase()).replace(/^::ffff:/, '') : '';
       return host === local || isMachineAddress(host);
