@@ -5,11 +5,10 @@ import { useBridge } from '../../components/context';
 import { EmptyState, InlineError, Status } from '../../components/Status';
 import { onRowNavKeyDown } from '../../components/tableKeys';
 import { batteryTone, formatInt, formatRelative, rssiTone } from '../../lib/format';
-import { ConfirmDialog } from '../devices/ConfirmDialog';
 import { BLE_STATE_LABEL, bleTone, retryIn, sortDevices } from './model';
 import type { WebBluetoothAgent } from './webBluetooth';
 import { TableHead, num } from '../../components/TableHead';
-import { useAction, RetryNote } from './parts';
+import { ConfirmRemove, RetryNote, useAction } from './parts';
 import { BleCommandForm } from './BleCommandForm';
 
 const SCAN_SECONDS = 10;
@@ -213,20 +212,17 @@ export function BlePanel({
 
       <BleCommandForm devices={devices} refresh={refresh} />
 
-      <ConfirmDialog
-        open={removing !== null}
-        title={`Remove ${removing?.device_id ?? ''}?`}
-        confirmLabel="Remove"
+      <ConfirmRemove
+        item={removing}
+        title={(d) => `Remove ${d.device_id}?`}
         busy={busy}
-        onCancel={() => setRemoving(null)}
-        onConfirm={() => {
-          const d = removing;
-          setRemoving(null);
-          if (d) void run('Remove device', () => bridge.call('bridges.ble.remove', { address: d.address }));
-        }}
+        onClose={() => setRemoving(null)}
+        onRemove={(d) =>
+          void run('Remove device', () => bridge.call('bridges.ble.remove', { address: d.address }))
+        }
       >
         The link is closed and the device forgotten. Events already received stay.
-      </ConfirmDialog>
+      </ConfirmRemove>
     </section>
   );
 }

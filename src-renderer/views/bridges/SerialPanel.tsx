@@ -9,11 +9,10 @@ import { useBridge } from '../../components/context';
 import { EmptyState, InlineError, Status } from '../../components/Status';
 import { onRowNavKeyDown } from '../../components/tableKeys';
 import { formatInt, formatRelative } from '../../lib/format';
-import { ConfirmDialog } from '../devices/ConfirmDialog';
 import { SERIAL_STATE_LABEL, serialTone } from './model';
 import { TableHead, num } from '../../components/TableHead';
 import { Field } from '../../components/Field';
-import { useAction, RetryNote } from './parts';
+import { ConfirmRemove, RetryNote, useAction } from './parts';
 
 interface SerialForm {
   id: string;
@@ -251,20 +250,15 @@ export function SerialPanel({
         </button>
       </form>
 
-      <ConfirmDialog
-        open={removing !== null}
-        title={`Remove serial port ${removing?.id ?? ''}?`}
-        confirmLabel="Remove"
+      <ConfirmRemove
+        item={removing}
+        title={(p) => `Remove serial port ${p.id}?`}
         busy={busy}
-        onCancel={() => setRemoving(null)}
-        onConfirm={() => {
-          const p = removing;
-          setRemoving(null);
-          if (p) void run('Remove port', () => bridge.call('bridges.serial.remove', { id: p.id }));
-        }}
+        onClose={() => setRemoving(null)}
+        onRemove={(p) => void run('Remove port', () => bridge.call('bridges.serial.remove', { id: p.id }))}
       >
         The port is closed and its configuration deleted. Events already received stay.
-      </ConfirmDialog>
+      </ConfirmRemove>
     </section>
   );
 }

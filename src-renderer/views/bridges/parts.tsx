@@ -1,5 +1,9 @@
-/** Pieces the bridge panels share: one action at a time with its error, and the retry note. */
-import { useCallback, useState } from 'react';
+/**
+ * Pieces the bridge panels share: one action at a time with its error, the retry note, and the
+ * confirmation before a port or device is removed.
+ */
+import { useCallback, useState, type ReactNode } from 'react';
+import { ConfirmDialog } from '../devices/ConfirmDialog';
 import { useActions } from '../../components/context';
 import { errorMessage } from '../../state/sync';
 import { retryIn } from './model';
@@ -38,5 +42,39 @@ export function RetryNote({ error, next, now }: { error: string | null; next: st
       {error ? <span>{error}</span> : null}
       {s !== null ? <span> · retry in {s} s</span> : null}
     </div>
+  );
+}
+
+/** Asks before removing `item` (null: closed); closes, then removes. */
+export function ConfirmRemove<T>({
+  item,
+  title,
+  busy,
+  onClose,
+  onRemove,
+  children,
+}: {
+  item: T | null;
+  title: (item: T) => string;
+  busy: boolean;
+  onClose: () => void;
+  onRemove: (item: T) => void;
+  children: ReactNode;
+}) {
+  return (
+    <ConfirmDialog
+      open={item !== null}
+      title={item === null ? '' : title(item)}
+      confirmLabel="Remove"
+      busy={busy}
+      onCancel={onClose}
+      onConfirm={() => {
+        const it = item;
+        onClose();
+        if (it !== null) onRemove(it);
+      }}
+    >
+      {children}
+    </ConfirmDialog>
   );
 }
