@@ -16,7 +16,6 @@ export interface ResolveOptions {
 
 export interface ServeConfig extends CoreConfig {
   httpPort: number;
-  /** Host names the HTTP host answers to besides localhost, loopback and (LAN) its addresses. */
   allowedHosts: string[];
 }
 

@@ -26,6 +26,8 @@ export interface CoreConfig {
   neurogameApiKey: string;
   /** The karting app's API on a second port as well (`--karting-port`; 0 picks a free one). */
   kartingPort?: number;
+  /** Names the HTTP listeners answer to besides localhost, loopback and (LAN) this machine's addresses. */
+  allowedHosts?: readonly string[];
   /** An HTTP sync destination (`--sync-url`) and its bearer token (`MARSHAL_SYNC_TOKEN`). */
   syncUrl?: string;
   syncToken?: string;

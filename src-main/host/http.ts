@@ -11,7 +11,7 @@ import type { CoreInternals } from '../core';
 import { spineRoutes } from '../core/spine-routes';
 import type { CommittedBatch } from '../ingest/pipeline';
 import { depthExceeds } from '../../src-shared/ingest/payload';
-import { createHostPolicy, installAccessPolicy } from './access';
+import { createHostPolicy, installAccessPolicy } from '../core/access';
 import { isLoopback } from '../core/guard';
 import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
 import { answerWsFrame, registerContractRoutes } from './contract';

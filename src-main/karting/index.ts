@@ -9,6 +9,7 @@ import { ContractError, type Handlers } from '../../src-shared/contract';
 import type { CoreModule, ModuleFactory, Plugin } from '../core/module';
 import { KARTING_MIGRATIONS } from './migrations';
 import { registerAppRoutes, registerOwnRoutes } from './routes';
+import { createHostPolicy, installAccessPolicy } from '../core/access';
 import { KartingService } from './service';
 import { SpectatorPage } from './spectator';
 
@@ -76,6 +77,11 @@ export const kartingModule: ModuleFactory = (ctx) => {
       const port = ctx.config.kartingPort;
       if (port === undefined) return;
       second = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+      // The same Host and Origin policy as the main host, first, so every route is covered.
+      installAccessPolicy(
+        second,
+        createHostPolicy({ lan: ctx.config.lan, allowedHosts: ctx.config.allowedHosts }),
+      );
       await second.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
       await registerAppRoutes(second, svc, { standalone: true });
       const host = ctx.config.lan ? '0.0.0.0' : '127.0.0.1';

@@ -19,32 +19,11 @@ import { naiveUtc } from './live-hub';
 import { circuitDoc, type CircuitInput, type KartingService } from './service';
 import type { SpectatorPage } from './spectator';
 import { mutationGuard } from '../core/guard';
+import { OPEN_ROUTE } from '../core/route-access';
 
 type Query = Record<string, string | undefined>;
 
 const detail = (reply: FastifyReply, code: number, text: string) => reply.code(code).send({ detail: text });
-
-const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': '*',
-  'Access-Control-Max-Age': '600',
-};
-
-/** The app's paths: the preflight and CORS headers apply to these only. */
-export const APP_PATHS = [
-  '/health',
-  '/status',
-  '/circuits',
-  '/circuits/:id',
-  '/circuits/:id/status',
-  '/circuits/:id/start-timing',
-  '/circuits/:id/stop-timing',
-  '/circuits/:id/live',
-  '/circuits/:id/data',
-  '/circuits/:id/statistics',
-  '/circuits/:id/logs',
-];
 
 /** The original's `/health` body (product.md merges it with Marshal's `{"ok": true}`). */
 export function healthBody(extra: Record<string, unknown> = {}) {
@@ -56,17 +35,17 @@ export interface RegisterOptions {
   standalone: boolean;
 }
 
-/** The karting app's routes, in their own scope (CORS, tolerant JSON bodies). */
+/**
+ * The karting app's routes, in their own scope (tolerant JSON bodies). Every one is open to any
+ * origin (the app is a web app of its own): the host's access policy adds CORS and answers the
+ * preflights; Host is still checked.
+ */
 export async function registerAppRoutes(
   app: FastifyInstance,
   svc: KartingService,
   opts: RegisterOptions,
 ): Promise<void> {
   await app.register(async (scope) => {
-    scope.addHook('onSend', async (_req, reply, payload) => {
-      for (const [k, v] of Object.entries(CORS_HEADERS)) reply.header(k, v);
-      return payload;
-    });
     // The app posts `Content-Type: application/json` with no body: that is not an error here.
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -78,14 +57,9 @@ export async function registerAppRoutes(
         done(null, undefined);
       }
     });
-    for (const path of APP_PATHS) {
-      if (path === '/health' && !opts.standalone) continue;
-      scope.options(path, async (_req, reply) => reply.code(200).send());
-    }
-
     if (opts.standalone) {
-      scope.get('/health', async () => healthBody());
-      scope.get('/', async () => ({
+      scope.get('/health', OPEN_ROUTE, async () => healthBody());
+      scope.get('/', OPEN_ROUTE, async () => ({
         message: 'Karting Timing Backend API',
         version: '1.0.0',
         docs: '/docs',
@@ -93,15 +67,15 @@ export async function registerAppRoutes(
       }));
     }
 
-    scope.get('/circuits', async () => svc.repo.circuits().map(circuitDoc));
+    scope.get('/circuits', OPEN_ROUTE, async () => svc.repo.circuits().map(circuitDoc));
 
-    scope.get<{ Params: { id: string } }>('/circuits/:id', async (req, reply) => {
+    scope.get<{ Params: { id: string } }>('/circuits/:id', OPEN_ROUTE, async (req, reply) => {
       const c = svc.repo.circuit(req.params.id.trim());
       if (!c) return detail(reply, 404, 'Circuit not found');
       return circuitDoc(c);
     });
 
-    scope.get<{ Params: { id: string } }>('/circuits/:id/status', async (req, reply) => {
+    scope.get<{ Params: { id: string } }>('/circuits/:id/status', OPEN_ROUTE, async (req, reply) => {
       const rt = svc.runtime(req.params.id.trim());
       if (!rt) return detail(reply, 404, 'Circuit not found');
       return {
@@ -114,24 +88,28 @@ export async function registerAppRoutes(
     });
 
     // Scripts' routes of the original, now with what was captured (the original's were always empty).
-    scope.get<{ Params: { id: string }; Querystring: Query }>('/circuits/:id/data', async (req, reply) => {
-      const rt = svc.runtime(req.params.id.trim());
-      if (!rt) return detail(reply, 404, 'Circuit not found');
-      const limit = Number(req.query.limit ?? 100);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        return detail(reply, 422, 'limit must be a whole number from 1 to 10000');
-      return svc.repo.rawNewest(rt.circuit.id, limit).map((r) => ({
-        id: r.id,
-        circuit_id: rt.circuit.id,
-        timestamp: naiveUtc(r.received_at),
-        data_type: rt.protocol ?? 'unknown',
-        mapped_data: {},
-        raw_data: { message: r.data },
-        source_url: rt.circuit.wssUrl,
-      }));
-    });
+    scope.get<{ Params: { id: string }; Querystring: Query }>(
+      '/circuits/:id/data',
+      OPEN_ROUTE,
+      async (req, reply) => {
+        const rt = svc.runtime(req.params.id.trim());
+        if (!rt) return detail(reply, 404, 'Circuit not found');
+        const limit = Number(req.query.limit ?? 100);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+          return detail(reply, 422, 'limit must be a whole number from 1 to 10000');
+        return svc.repo.rawNewest(rt.circuit.id, limit).map((r) => ({
+          id: r.id,
+          circuit_id: rt.circuit.id,
+          timestamp: naiveUtc(r.received_at),
+          data_type: rt.protocol ?? 'unknown',
+          mapped_data: {},
+          raw_data: { message: r.data },
+          source_url: rt.circuit.wssUrl,
+        }));
+      },
+    );
 
-    scope.get<{ Params: { id: string } }>('/circuits/:id/statistics', async (req, reply) => {
+    scope.get<{ Params: { id: string } }>('/circuits/:id/statistics', OPEN_ROUTE, async (req, reply) => {
       const rt = svc.runtime(req.params.id.trim());
       if (!rt) return detail(reply, 404, 'Circuit not found');
       const st = svc.repo.rawStats(rt.circuit.id, Date.now() - 24 * 3600_000);
@@ -144,27 +122,31 @@ export async function registerAppRoutes(
       };
     });
 
-    scope.get<{ Params: { id: string }; Querystring: Query }>('/circuits/:id/logs', async (req, reply) => {
-      const rt = svc.runtime(req.params.id.trim());
-      if (!rt) return detail(reply, 404, 'Circuit not found');
-      const limit = Number(req.query.limit ?? 50);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        return detail(reply, 422, 'limit must be a whole number from 1 to 1000');
-      const log = rt.log();
-      return log
-        .map((l, i) => ({
-          id: i + 1,
-          circuit_id: rt.circuit.id,
-          event_type: l.event,
-          timestamp: naiveUtc(l.ts),
-          message: l.detail ?? l.event,
-          details: {},
-        }))
-        .reverse()
-        .slice(0, limit);
-    });
+    scope.get<{ Params: { id: string }; Querystring: Query }>(
+      '/circuits/:id/logs',
+      OPEN_ROUTE,
+      async (req, reply) => {
+        const rt = svc.runtime(req.params.id.trim());
+        if (!rt) return detail(reply, 404, 'Circuit not found');
+        const limit = Number(req.query.limit ?? 50);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+          return detail(reply, 422, 'limit must be a whole number from 1 to 1000');
+        const log = rt.log();
+        return log
+          .map((l, i) => ({
+            id: i + 1,
+            circuit_id: rt.circuit.id,
+            event_type: l.event,
+            timestamp: naiveUtc(l.ts),
+            message: l.detail ?? l.event,
+            details: {},
+          }))
+          .reverse()
+          .slice(0, limit);
+      },
+    );
 
-    scope.get('/status', async () => {
+    scope.get('/status', OPEN_ROUTE, async () => {
       const collectors: Record<string, unknown> = {};
       const connections: Record<string, number> = {};
       const active: string[] = [];
@@ -185,7 +167,7 @@ export async function registerAppRoutes(
       };
     });
 
-    scope.post<{ Params: { id: string } }>('/circuits/:id/start-timing', async (req, reply) => {
+    scope.post<{ Params: { id: string } }>('/circuits/:id/start-timing', OPEN_ROUTE, async (req, reply) => {
       const id = req.params.id.trim();
       const rt = svc.runtime(id);
       if (!rt) return detail(reply, 404, 'Circuit not found');
@@ -206,7 +188,7 @@ export async function registerAppRoutes(
       };
     });
 
-    scope.post<{ Params: { id: string } }>('/circuits/:id/stop-timing', async (req, reply) => {
+    scope.post<{ Params: { id: string } }>('/circuits/:id/stop-timing', OPEN_ROUTE, async (req, reply) => {
       const id = req.params.id.trim();
       if (!svc.runtime(id)) return detail(reply, 404, 'Circuit not found');
       svc.stopTiming(id, 'app');
@@ -216,6 +198,7 @@ export async function registerAppRoutes(
     scope.get<{ Params: { id: string } }>(
       '/circuits/:id/live',
       {
+        ...OPEN_ROUTE,
         websocket: true,
         // An unknown circuit is refused at the handshake (the original's close-before-accept: 403).
         preValidation: async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {

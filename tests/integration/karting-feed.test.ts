@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { apexInit, THREE_KARTS } from '../../src-shared/karting/fixtures';
+import { request } from 'node:http';
 import { cleanupServes, getJson, startServe, waitFor, type ServeHandle } from '../helpers/serve';
 import { collect, FakeApexServer, FakeRMonitorServer } from '../helpers/karting';
 
@@ -39,6 +40,19 @@ const put = (id: string, body: unknown) =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
+
+/** A GET with the Host header a rebinding page's browser would send (fetch may not set it). */
+function statusWithHost(url: string, host: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const u = new URL(url);
+    const req = request({ host: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (r) => {
+      r.resume();
+      res(r.statusCode ?? 0);
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
 
 /** As the Flutter app posts: a JSON content type and no body. */
 const appPost = (path: string) =>
@@ -102,6 +116,21 @@ describe('the karting app against --karting-port', () => {
     expect(pre.status).toBe(200);
     expect(pre.headers.get('access-control-allow-origin')).toBe('*');
     expect(pre.headers.get('access-control-allow-headers')).toBeTruthy();
+  });
+
+  it('the app on another origin may call its routes on either port; a rebound name gets 421 on both', async () => {
+    // The Flutter web app is served from its own origin: its POSTs carry that Origin.
+    for (const base of [kartingUrl, serve.httpUrl]) {
+      const r = await json(`${base}/circuits/nope/stop-timing`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Origin: 'https://kmrs.web.app' },
+      });
+      expect(r.status, base).toBe(404);
+      expect(r.body).toEqual({ detail: 'Circuit not found' });
+      expect(r.headers.get('access-control-allow-origin'), base).toBe('*');
+      // A page on evil.example rebinding its name to this machine reaches nothing.
+      expect(await statusWithHost(`${base}/circuits`, 'evil.example'), base).toBe(421);
+    }
   });
 
   it('refuses the live socket of an unknown circuit at the handshake, and 404s its routes', async () => {

@@ -27,9 +27,9 @@ export {
   OPEN_ROUTE,
   ORIGINAL_ROUTE,
   type RouteAccess,
-} from '../core/route-access';
-import { normalizeAllowedHost } from '../core/route-access';
-import { isLoopback } from '../core/guard';
+} from './route-access';
+import { normalizeAllowedHost } from './route-access';
+import { isLoopback } from './guard';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
