@@ -12,6 +12,7 @@ import { spineRoutes } from '../core/spine-routes';
 import type { CommittedBatch } from '../ingest/pipeline';
 import { depthExceeds } from '../../src-shared/ingest/payload';
 import { createHostPolicy, installAccessPolicy } from '../core/access';
+import { OPEN_ROUTE } from '../core/route-access';
 import { isLoopback } from '../core/guard';
 import { WsLimiter, type WsLimitOptions, type WsLimitStats } from './ws-limits';
 import { answerWsFrame, registerContractRoutes } from './contract';
@@ -153,8 +154,7 @@ export async function startHttpHost(core: CoreInternals, opts: HttpHostOptions):
 
   // Checked by the cognitive-task game and the karting app (a Flutter web app: CORS, and the
   // original karting backend's fields).
-  app.get('/health', async (_req, reply) => {
-    reply.header('Access-Control-Allow-Origin', '*');
+  app.get('/health', OPEN_ROUTE, async () => {
     return {
       ok: true,
       status: 'healthy',

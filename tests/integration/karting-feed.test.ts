@@ -105,6 +105,7 @@ describe('the karting app against --karting-port', () => {
     expect(h.headers.get('access-control-allow-origin')).toBe('*');
     const main = await json(`${serve.httpUrl}/health`);
     expect(main.body).toMatchObject({ ok: true, status: 'healthy' });
+    expect(main.headers.get('access-control-allow-origin')).toBe('*');
     const pre = await fetch(`${kartingUrl}/circuits/vRHwx826i4wRXMGpRzVY/start-timing`, {
       method: 'OPTIONS',
       headers: {
